@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds srtpsdes and runs the whole test suite:
+#   1. every test under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+#   2. the library suites again under valgrind (build-valgrind/)
+#   3. a short libFuzzer run of the a=crypto parser when clang is available (build-fuzz/)
+# Installs missing Debian packages first (scripts/install-deps.sh).
+# Prints "N passed, N failed" at the end; exits non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+bash scripts/install-deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+fail=0
+passed=0
+failed=0
+
+count() {  # count <build dir>: add the results of the last meson test run
+  local log="$1/meson-logs/testlog.json"
+  [ -f "$log" ] || return 0
+  local p f
+  p=$(grep -c '"result": "OK"' "$log" || true)
+  f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+setup() {  # setup <dir> <meson args...>: configure once, reconfigure after
+  local dir="$1"; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@"
+  fi
+}
+
+echo "== ASan + UBSan: all suites"
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+meson compile -C build-asan
+meson test -C build-asan --print-errorlogs --num-processes "$jobs" || fail=1
+count build-asan
+
+echo "== valgrind: library suites"
+setup build-valgrind -Dbuildtype=debug
+meson compile -C build-valgrind
+vg_suites=()
+for s in crypto engine backend; do
+  if meson test -C build-valgrind --list 2>/dev/null | grep -q "^srtpsdes:$s / "; then vg_suites+=(--suite "$s"); fi
+done
+if [ ${#vg_suites[@]} -gt 0 ]; then
+  meson test -C build-valgrind "${vg_suites[@]}" --print-errorlogs --num-processes "$jobs" \
+    --timeout-multiplier 10 \
+    --wrap="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$top/tests/valgrind.supp" \
+    || fail=1
+  count build-valgrind
+fi
+
+if command -v clang >/dev/null 2>&1; then
+  echo "== libFuzzer smoke run: a=crypto parser"
+  if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dgst=disabled -Dsip=disabled -Dtests=true
+  fi
+  meson compile -C build-fuzz
+  fuzzer=build-fuzz/tests/crypto/fuzz/fuzz-crypto-attr
+  if [ -x "$fuzzer" ]; then
+    corpus=$(mktemp -d)
+    if "$fuzzer" -max_total_time="${SRTPSDES_FUZZ_SECONDS:-30}" -print_final_stats=1 \
+        "$corpus" tests/crypto/fuzz/corpus > build-fuzz/fuzz.log 2>&1; then
+      passed=$((passed + 1)); echo "fuzz: $(grep -E 'stat::number_of_executed_units' build-fuzz/fuzz.log)"
+    else
+      failed=$((failed + 1)); fail=1; tail -40 build-fuzz/fuzz.log
+    fi
+    rm -rf "$corpus"
+  fi
+fi
+
+echo
+echo "$passed passed, $failed failed"
+exit $fail

@@ -1,0 +1,958 @@
+/* srtpsdes — RFC 4568 a=crypto attribute: parse, format, generate, wipe
+ *
+ * Copyright (C) 2026 srtpsdes developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "sdes-crypto.h"
+
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+/* From crypto-suite.c: case-insensitive lookup of a name or alias. */
+const gchar *sdes_crypto_suite_lookup (const gchar *name, gsize len, SdesCryptoSuite *suite);
+
+G_DEFINE_QUARK (sdes-crypto-error-quark, sdes_crypto_error)
+
+G_DEFINE_ENUM_TYPE (SdesCryptoError, sdes_crypto_error,
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_SYNTAX, "syntax"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_BAD_TAG, "bad-tag"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_UNKNOWN_SUITE, "unknown-suite"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_BAD_KEY_METHOD, "bad-key-method"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_BAD_BASE64, "bad-base64"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_KEY_LENGTH, "key-length"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_BAD_LIFETIME, "bad-lifetime"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_LIFETIME_TOO_LARGE, "lifetime-too-large"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_BAD_MKI, "bad-mki"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_MKI_LENGTH, "mki-length"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_DUPLICATE_MKI, "duplicate-mki"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_MISSING_MKI, "missing-mki"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_MKI_LENGTH_MISMATCH, "mki-length-mismatch"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_TOO_MANY_KEYS, "too-many-keys"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_BAD_SESSION_PARAM, "bad-session-param"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_DUPLICATE_SESSION_PARAM, "duplicate-session-param"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_UNKNOWN_SESSION_PARAM, "unknown-session-param"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_INVALID_ARGUMENT, "invalid-argument"),
+    G_DEFINE_ENUM_VALUE (SDES_CRYPTO_ERROR_RANDOM, "random"))
+
+G_DEFINE_BOXED_TYPE (SdesCryptoAttr, sdes_crypto_attr, sdes_crypto_attr_copy, sdes_crypto_attr_free)
+
+/* RFC 4568 §6.1: base64 of 46 bytes (the largest key||salt) is 64 characters. */
+#define MAX_KEY_B64 64
+/* RFC 4568 §9.1: mki-length = 1*3DIGIT, "between 1 and 128 inclusive". */
+#define MAX_MKI_LENGTH 128
+/* RFC 4568 §6.3.1: KDR is 0..24 (rate 2^n). */
+#define MAX_KDR 24
+/* RFC 4568 §6.3.6: the window size hint is at least 64. */
+#define MIN_WSH 64
+
+/**
+ * sdes_crypto_wipe:
+ * @data: (nullable): memory to clear
+ * @len: its length
+ *
+ * Clears memory that held key material in a way the compiler cannot elide
+ * (OPENSSL_cleanse).
+ *
+ * Since: 0.1
+ */
+void
+sdes_crypto_wipe (gpointer data, gsize len)
+{
+  if (data != NULL && len > 0)
+    OPENSSL_cleanse (data, len);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Parsing                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  const gchar *start;   /* the text as given, for column numbers */
+} Parser;
+
+/* A token: [p, p + len) inside the parsed text. */
+typedef struct {
+  const gchar *p;
+  gsize len;
+} Span;
+
+static guint
+column (const Parser *ps, const gchar *at)
+{
+  return (guint) (at - ps->start) + 1;
+}
+
+/* Every message names the field and the 1-based column; none echoes input
+ * text, because a misplaced field may well be the key. */
+G_GNUC_PRINTF (4, 5) static gboolean
+fail (GError **error, SdesCryptoError code, guint col, const gchar *fmt, ...)
+{
+  va_list ap;
+  g_autofree gchar *what = NULL;
+
+  va_start (ap, fmt);
+  what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, SDES_CRYPTO_ERROR, code, "a=crypto: %s at column %u", what, col);
+  return FALSE;
+}
+
+static gboolean
+span_equal (Span s, const gchar *lit)
+{
+  gsize n = strlen (lit);
+  return s.len == n && g_ascii_strncasecmp (s.p, lit, n) == 0;
+}
+
+static gboolean
+span_has_prefix (Span s, const gchar *lit)
+{
+  gsize n = strlen (lit);
+  return s.len >= n && g_ascii_strncasecmp (s.p, lit, n) == 0;
+}
+
+static gboolean
+all_digits (Span s)
+{
+  if (s.len == 0)
+    return FALSE;
+  for (gsize i = 0; i < s.len; i++)
+    if (!g_ascii_isdigit (s.p[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Decimal digits to guint64; FALSE on overflow. Caller checked all_digits. */
+static gboolean
+span_to_u64 (Span s, guint64 *out)
+{
+  guint64 v = 0;
+  for (gsize i = 0; i < s.len; i++) {
+    guint d = (guint) (s.p[i] - '0');
+    if (v > (G_MAXUINT64 - d) / 10)
+      return FALSE;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+is_b64_char (gchar c)
+{
+  return g_ascii_isalnum (c) || c == '+' || c == '/';
+}
+
+/* Decodes base64 (padded or not, PEERS §2.7) into @out without any heap
+ * copy of the key. Returns the decoded length, or -1 for bad base64, or -2
+ * when the text is longer than any key||salt could be. */
+static gssize
+decode_key_b64 (Span s, guint8 *out, gsize out_size)
+{
+  gchar buf[MAX_KEY_B64 + 4];
+  gsize n = s.len, pad = 0;
+  gint state = 0;
+  guint save = 0;
+  gsize written;
+
+  while (n > 0 && s.p[n - 1] == '=') {
+    n--;
+    pad++;
+  }
+  if (n == 0 || pad > 2)
+    return -1;
+  for (gsize i = 0; i < n; i++)
+    if (!is_b64_char (s.p[i]))
+      return -1;
+  /* Padding, when present, must complete the last quantum exactly. */
+  if (pad > 0 && (n + pad) % 4 != 0)
+    return -1;
+  if (n % 4 == 1)
+    return -1;
+  if (n > MAX_KEY_B64)
+    return -2;
+
+  memcpy (buf, s.p, n);
+  while (n % 4 != 0)
+    buf[n++] = '=';
+  g_assert (n / 4 * 3 <= out_size + 2);
+  {
+    guint8 tmp[(MAX_KEY_B64 + 4) / 4 * 3];
+    written = g_base64_decode_step (buf, n, tmp, &state, &save);
+    if (written > out_size) {
+      sdes_crypto_wipe (tmp, sizeof tmp);
+      sdes_crypto_wipe (buf, sizeof buf);
+      return -2;
+    }
+    memcpy (out, tmp, written);
+    sdes_crypto_wipe (tmp, sizeof tmp);
+  }
+  sdes_crypto_wipe (buf, sizeof buf);
+  save = 0;
+  return (gssize) written;
+}
+
+/* lifetime = ["2^"] 1*(DIGIT)   (RFC 4568 §9.1) */
+static gboolean
+parse_lifetime (Parser *ps, Span s, const SdesCryptoSuiteInfo *info,
+                SdesKeyParam *kp, GError **error)
+{
+  guint col = column (ps, s.p);
+
+  if (span_has_prefix (s, "2^")) {
+    Span e = { s.p + 2, s.len - 2 };
+    guint64 n;
+
+    if (!all_digits (e))
+      return fail (error, SDES_CRYPTO_ERROR_BAD_LIFETIME, col,
+                   "lifetime exponent is not a decimal number");
+    if (!span_to_u64 (e, &n) || n > 63
+        || (G_GUINT64_CONSTANT (1) << n) > info->max_srtp_lifetime)
+      return fail (error, SDES_CRYPTO_ERROR_LIFETIME_TOO_LARGE, col,
+                   "lifetime above the %s maximum of 2^48 packets", info->name);
+    kp->lifetime = G_GUINT64_CONSTANT (1) << n;
+    /* 2^0 is simply 1: keep the exponent form only where it carries meaning. */
+    kp->lifetime_exp = (guint) n;
+    return TRUE;
+  }
+
+  if (!all_digits (s))
+    return fail (error, SDES_CRYPTO_ERROR_BAD_LIFETIME, col,
+                 "lifetime is neither a decimal number nor 2^n");
+  if (!span_to_u64 (s, &kp->lifetime) || kp->lifetime > info->max_srtp_lifetime)
+    return fail (error, SDES_CRYPTO_ERROR_LIFETIME_TOO_LARGE, col,
+                 "lifetime above the %s maximum of 2^48 packets", info->name);
+  if (kp->lifetime == 0)
+    return fail (error, SDES_CRYPTO_ERROR_BAD_LIFETIME, col, "lifetime is zero");
+  kp->lifetime_exp = 0;
+  return TRUE;
+}
+
+/* mki = mki-value ":" mki-length   (RFC 4568 §9.1) */
+static gboolean
+parse_mki (Parser *ps, Span s, SdesKeyParam *kp, GError **error)
+{
+  guint col = column (ps, s.p);
+  const gchar *colon = memchr (s.p, ':', s.len);
+  Span v, l;
+  guint64 len;
+
+  if (colon == NULL)
+    return fail (error, SDES_CRYPTO_ERROR_BAD_MKI, col, "MKI is not value:length");
+  v = (Span) { s.p, (gsize) (colon - s.p) };
+  l = (Span) { colon + 1, s.len - v.len - 1 };
+  if (!all_digits (v) || !all_digits (l))
+    return fail (error, SDES_CRYPTO_ERROR_BAD_MKI, col,
+                 "MKI value and length must be decimal numbers");
+  if (!span_to_u64 (l, &len) || len < 1 || len > MAX_MKI_LENGTH)
+    return fail (error, SDES_CRYPTO_ERROR_MKI_LENGTH, column (ps, l.p),
+                 "MKI length must be 1..%u bytes", MAX_MKI_LENGTH);
+  if (!span_to_u64 (v, &kp->mki_value))
+    return fail (error, SDES_CRYPTO_ERROR_BAD_MKI, col,
+                 "MKI values above 2^64-1 are not supported");
+  if (len < 8 && kp->mki_value >= (G_GUINT64_CONSTANT (1) << (8 * len)))
+    return fail (error, SDES_CRYPTO_ERROR_BAD_MKI, col,
+                 "MKI value does not fit in %u byte(s)", (guint) len);
+  kp->mki_length = (guint) len;
+  return TRUE;
+}
+
+/* key-param = key-method ":" key-info; key-info = key-salt ["|" lifetime] ["|" mki] */
+static gboolean
+parse_key_param (Parser *ps, Span s, const SdesCryptoSuiteInfo *info,
+                 SdesKeyParam *kp, GError **error)
+{
+  Span parts[3];
+  guint n_parts = 0;
+  const gchar *p, *end, *colon;
+  gssize dec;
+
+  if (s.len == 0)
+    return fail (error, SDES_CRYPTO_ERROR_SYNTAX, column (ps, s.p), "empty key-param");
+  colon = memchr (s.p, ':', s.len);
+  if (colon == NULL || !span_equal ((Span) { s.p, (gsize) (colon - s.p) }, "inline"))
+    return fail (error, SDES_CRYPTO_ERROR_BAD_KEY_METHOD, column (ps, s.p),
+                 "key-method must be \"inline:\" (RFC 4568 sec. 6.1)");
+
+  p = colon + 1;
+  end = s.p + s.len;
+  while (TRUE) {
+    const gchar *bar = memchr (p, '|', (gsize) (end - p));
+    const gchar *stop = bar ? bar : end;
+    if (n_parts == G_N_ELEMENTS (parts))
+      return fail (error, SDES_CRYPTO_ERROR_SYNTAX, column (ps, p - 1),
+                   "key-info has more than key, lifetime and MKI");
+    parts[n_parts++] = (Span) { p, (gsize) (stop - p) };
+    if (bar == NULL)
+      break;
+    p = bar + 1;
+  }
+
+  memset (kp, 0, sizeof *kp);
+  dec = decode_key_b64 (parts[0], kp->key_salt, sizeof kp->key_salt);
+  if (dec == -1)
+    return fail (error, SDES_CRYPTO_ERROR_BAD_BASE64, column (ps, parts[0].p),
+                 "key||salt is not valid base64");
+  if (dec == -2 || (guint) dec != info->key_len + info->salt_len) {
+    if (dec >= 0)
+      sdes_crypto_wipe (kp->key_salt, sizeof kp->key_salt);
+    return fail (error, SDES_CRYPTO_ERROR_KEY_LENGTH, column (ps, parts[0].p),
+                 "%s needs a %u-byte key||salt, got %s%" G_GSSIZE_FORMAT " bytes",
+                 info->name, info->key_len + info->salt_len,
+                 dec == -2 ? "more than " : "",
+                 dec == -2 ? (gssize) SDES_CRYPTO_MAX_KEY_SALT_LEN : dec);
+  }
+  kp->key_salt_len = (guint) dec;
+
+  if (n_parts == 3) {
+    if (parts[1].len == 0)
+      return fail (error, SDES_CRYPTO_ERROR_BAD_LIFETIME, column (ps, parts[1].p),
+                   "empty lifetime");
+    if (!parse_lifetime (ps, parts[1], info, kp, error)
+        || !parse_mki (ps, parts[2], kp, error))
+      return FALSE;
+  } else if (n_parts == 2) {
+    /* Either lifetime or MKI: only an MKI contains ':' (RFC 4568 §9.1). */
+    if (parts[1].len == 0)
+      return fail (error, SDES_CRYPTO_ERROR_BAD_LIFETIME, column (ps, parts[1].p),
+                   "empty lifetime");
+    if (memchr (parts[1].p, ':', parts[1].len) != NULL) {
+      if (!parse_mki (ps, parts[1], kp, error))
+        return FALSE;
+    } else if (!parse_lifetime (ps, parts[1], info, kp, error)) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* key-params = key-param *(";" key-param), with the RFC 4568 §6.1 MKI rules:
+ * several keys need an MKI each, all of one length, all distinct. */
+static gboolean
+parse_key_params (Parser *ps, Span s, const SdesCryptoSuiteInfo *info,
+                  SdesKeyParam *keys, guint *n_keys, GError **error)
+{
+  const gchar *p = s.p, *end = s.p + s.len;
+  guint n = 0;
+
+  while (TRUE) {
+    const gchar *semi = memchr (p, ';', (gsize) (end - p));
+    const gchar *stop = semi ? semi : end;
+    if (n == SDES_CRYPTO_MAX_KEYS)
+      return fail (error, SDES_CRYPTO_ERROR_TOO_MANY_KEYS, column (ps, p),
+                   "more than %u key-params", SDES_CRYPTO_MAX_KEYS);
+    if (!parse_key_param (ps, (Span) { p, (gsize) (stop - p) }, info, &keys[n], error))
+      return FALSE;
+    n++;
+    if (semi == NULL)
+      break;
+    p = semi + 1;
+  }
+  *n_keys = n;
+
+  if (n > 1) {
+    for (guint i = 0; i < n; i++) {
+      if (keys[i].mki_length == 0)
+        return fail (error, SDES_CRYPTO_ERROR_MISSING_MKI, column (ps, s.p),
+                     "key-param %u of %u has no MKI; several keys need one each", i + 1, n);
+      if (keys[i].mki_length != keys[0].mki_length)
+        return fail (error, SDES_CRYPTO_ERROR_MKI_LENGTH_MISMATCH, column (ps, s.p),
+                     "key-param %u has a %u-byte MKI, key-param 1 a %u-byte one",
+                     i + 1, keys[i].mki_length, keys[0].mki_length);
+      for (guint j = 0; j < i; j++)
+        if (keys[i].mki_value == keys[j].mki_value)
+          return fail (error, SDES_CRYPTO_ERROR_DUPLICATE_MKI, column (ps, s.p),
+                       "key-params %u and %u share one MKI value", j + 1, i + 1);
+    }
+  }
+  return TRUE;
+}
+
+enum {
+  SEEN_KDR = 1 << 0,
+  SEEN_UNENC_SRTP = 1 << 1,
+  SEEN_UNENC_SRTCP = 1 << 2,
+  SEEN_UNAUTH_SRTP = 1 << 3,
+  SEEN_FEC_ORDER = 1 << 4,
+  SEEN_FEC_KEY = 1 << 5,
+  SEEN_WSH = 1 << 6,
+};
+
+static gboolean
+mark_seen (Parser *ps, Span s, guint *seen, guint bit, GError **error)
+{
+  if (*seen & bit)
+    return fail (error, SDES_CRYPTO_ERROR_DUPLICATE_SESSION_PARAM, column (ps, s.p),
+                 "session parameter given twice");
+  *seen |= bit;
+  return TRUE;
+}
+
+/* RFC 4568 §6.3 session parameters. */
+static gboolean
+parse_session_param (Parser *ps, Span s, const SdesCryptoSuiteInfo *info,
+                     SdesCryptoAttr *attr, guint *seen, GPtrArray *extensions,
+                     GError **error)
+{
+  guint col = column (ps, s.p);
+  guint64 v;
+
+  if (span_has_prefix (s, "KDR=")) {
+    Span n = { s.p + 4, s.len - 4 };
+    if (!mark_seen (ps, s, seen, SEEN_KDR, error))
+      return FALSE;
+    if (!all_digits (n) || n.len > 2 || !span_to_u64 (n, &v) || v > MAX_KDR)
+      return fail (error, SDES_CRYPTO_ERROR_BAD_SESSION_PARAM, col,
+                   "KDR must be 0..%u (RFC 4568 sec. 6.3.1)", MAX_KDR);
+    attr->kdr = (gint) v;
+  } else if (span_equal (s, "UNENCRYPTED_SRTP")) {
+    if (!mark_seen (ps, s, seen, SEEN_UNENC_SRTP, error))
+      return FALSE;
+    attr->unencrypted_srtp = TRUE;
+  } else if (span_equal (s, "UNENCRYPTED_SRTCP")) {
+    if (!mark_seen (ps, s, seen, SEEN_UNENC_SRTCP, error))
+      return FALSE;
+    attr->unencrypted_srtcp = TRUE;
+  } else if (span_equal (s, "UNAUTHENTICATED_SRTP")) {
+    if (!mark_seen (ps, s, seen, SEEN_UNAUTH_SRTP, error))
+      return FALSE;
+    attr->unauthenticated_srtp = TRUE;
+  } else if (span_has_prefix (s, "FEC_ORDER=")) {
+    Span o = { s.p + 10, s.len - 10 };
+    if (!mark_seen (ps, s, seen, SEEN_FEC_ORDER, error))
+      return FALSE;
+    if (span_equal (o, "FEC_SRTP"))
+      attr->fec_order = SDES_FEC_ORDER_FEC_SRTP;
+    else if (span_equal (o, "SRTP_FEC"))
+      attr->fec_order = SDES_FEC_ORDER_SRTP_FEC;
+    else
+      return fail (error, SDES_CRYPTO_ERROR_BAD_SESSION_PARAM, col,
+                   "FEC_ORDER must be FEC_SRTP or SRTP_FEC (RFC 4568 sec. 6.3.4)");
+  } else if (span_has_prefix (s, "FEC_KEY=")) {
+    Span k = { s.p + 8, s.len - 8 };
+    if (!mark_seen (ps, s, seen, SEEN_FEC_KEY, error))
+      return FALSE;
+    if (!parse_key_params (ps, k, info, attr->fec_keys, &attr->n_fec_keys, error))
+      return FALSE;
+  } else if (span_has_prefix (s, "WSH=")) {
+    Span n = { s.p + 4, s.len - 4 };
+    if (!mark_seen (ps, s, seen, SEEN_WSH, error))
+      return FALSE;
+    if (!all_digits (n) || !span_to_u64 (n, &v) || v < MIN_WSH || v > G_MAXUINT32)
+      return fail (error, SDES_CRYPTO_ERROR_BAD_SESSION_PARAM, col,
+                   "WSH must be a window size of at least %u (RFC 4568 sec. 6.3.6)", MIN_WSH);
+    attr->wsh = v;
+  } else if (s.len > 1 && s.p[0] == '-') {
+    /* RFC 4568 §6.3.7: a "-" prefix marks an optional parameter that MAY be
+     * ignored. Keep it so a relay can pass it on. */
+    g_ptr_array_add (extensions, g_strndup (s.p, s.len));
+  } else {
+    const gchar *eq = memchr (s.p, '=', s.len);
+    Span name = { s.p, eq ? (gsize) (eq - s.p) : s.len };
+    static const gchar *known[] = { "KDR", "UNENCRYPTED_SRTP", "UNENCRYPTED_SRTCP",
+      "UNAUTHENTICATED_SRTP", "FEC_ORDER", "FEC_KEY", "WSH" };
+    for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+      if (span_equal (name, known[i]))
+        return fail (error, SDES_CRYPTO_ERROR_BAD_SESSION_PARAM, col,
+                     "malformed %s session parameter", known[i]);
+    /* RFC 4568 §6.3.7: an unknown parameter without "-" is mandatory, and the
+     * attribute carrying it MUST be considered invalid. */
+    return fail (error, SDES_CRYPTO_ERROR_UNKNOWN_SESSION_PARAM, col,
+                 "unknown mandatory session parameter (RFC 4568 sec. 6.3.7)");
+  }
+  return TRUE;
+}
+
+static gboolean
+is_wsp (gchar c)
+{
+  return c == ' ' || c == '\t';
+}
+
+static gboolean
+parse_into (Parser *ps, const gchar *text, SdesCryptoAttr *attr, GError **error)
+{
+  const gchar *p = text, *end = text + strlen (text);
+  Span tok[3 + 64];
+  guint n_tok = 0;
+  const SdesCryptoSuiteInfo *info;
+  g_autoptr (GPtrArray) extensions = g_ptr_array_new_with_free_func (g_free);
+  guint64 tag;
+  guint seen = 0;
+
+  /* The attribute as it appears on an SDP line, or just its value. */
+  if (g_str_has_prefix (p, "a=crypto:"))
+    p += strlen ("a=crypto:");
+  /* A line copied with its line ending. */
+  if (end > p && end[-1] == '\n')
+    end--;
+  if (end > p && end[-1] == '\r')
+    end--;
+
+  for (const gchar *q = p; q < end; q++) {
+    guchar c = (guchar) *q;
+    if ((c < 0x20 && c != '\t') || c >= 0x7f)
+      return fail (error, SDES_CRYPTO_ERROR_SYNTAX, column (ps, q),
+                   "control or non-ASCII character");
+  }
+
+  /* RFC 4568 §9.1 separates fields by 1*WSP; leading and trailing
+   * whitespace is tolerated on input. */
+  while (p < end) {
+    const gchar *s;
+    while (p < end && is_wsp (*p))
+      p++;
+    if (p == end)
+      break;
+    s = p;
+    while (p < end && !is_wsp (*p))
+      p++;
+    if (n_tok == G_N_ELEMENTS (tok))
+      return fail (error, SDES_CRYPTO_ERROR_SYNTAX, column (ps, s),
+                   "too many session parameters");
+    tok[n_tok++] = (Span) { s, (gsize) (p - s) };
+  }
+
+  if (n_tok == 0)
+    return fail (error, SDES_CRYPTO_ERROR_SYNTAX, column (ps, p), "empty attribute");
+
+  if (!all_digits (tok[0]) || tok[0].len > 9 || !span_to_u64 (tok[0], &tag))
+    return fail (error, SDES_CRYPTO_ERROR_BAD_TAG, column (ps, tok[0].p),
+                 "tag must be 1 to 9 decimal digits (RFC 4568 sec. 9.1)");
+  /* Tag 0 is outside RFC 4568's intent but sent by some stacks; accepted on
+   * input (PEERS §2.9), never generated. */
+  attr->tag = (guint32) tag;
+
+  if (n_tok < 2)
+    return fail (error, SDES_CRYPTO_ERROR_SYNTAX, column (ps, end), "missing crypto-suite");
+  attr->suite_name = sdes_crypto_suite_lookup (tok[1].p, tok[1].len, &attr->suite);
+  if (attr->suite_name == NULL)
+    return fail (error, SDES_CRYPTO_ERROR_UNKNOWN_SUITE, column (ps, tok[1].p),
+                 "unknown crypto-suite");
+  info = sdes_crypto_suite_get_info (attr->suite);
+
+  if (n_tok < 3)
+    return fail (error, SDES_CRYPTO_ERROR_SYNTAX, column (ps, end), "missing key-params");
+  if (!parse_key_params (ps, tok[2], info, attr->keys, &attr->n_keys, error))
+    return FALSE;
+
+  for (guint i = 3; i < n_tok; i++)
+    if (!parse_session_param (ps, tok[i], info, attr, &seen, extensions, error))
+      return FALSE;
+
+  if (extensions->len > 0) {
+    g_ptr_array_add (extensions, NULL);
+    attr->extensions = (gchar **) g_ptr_array_steal (extensions, NULL);
+  }
+  return TRUE;
+}
+
+/**
+ * sdes_crypto_attr_parse:
+ * @text: an a=crypto value, with or without the leading `a=crypto:`
+ * @error: return location for a #SDES_CRYPTO_ERROR
+ *
+ * Parses the RFC 4568 §9.1 grammar. The error, if any, says what is wrong
+ * and at which column; it never contains key text.
+ *
+ * Returns: (transfer full) (nullable): the attribute, or %NULL with @error set.
+ *
+ * Since: 0.1
+ */
+SdesCryptoAttr *
+sdes_crypto_attr_parse (const gchar *text, GError **error)
+{
+  g_autoptr (SdesCryptoAttr) attr = NULL;
+  Parser ps;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ps.start = text;
+  attr = g_new0 (SdesCryptoAttr, 1);
+  attr->kdr = -1;
+  if (!parse_into (&ps, text, attr, error))
+    return NULL;
+  return g_steal_pointer (&attr);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Formatting                                                                 */
+/* ------------------------------------------------------------------------- */
+
+static void
+append_key_params (GString *out, const SdesKeyParam *keys, guint n, gboolean redact)
+{
+  for (guint i = 0; i < n; i++) {
+    const SdesKeyParam *kp = &keys[i];
+
+    if (i > 0)
+      g_string_append_c (out, ';');
+    g_string_append (out, "inline:");
+    if (redact) {
+      g_string_append (out, "<redacted>");
+    } else {
+      /* Encode into the preallocated string directly: no intermediate heap
+       * copy of the key. */
+      gsize room = (kp->key_salt_len / 3 + 1) * 4 + 4;
+      gsize at = out->len, w;
+      gint state = 0, save = 0;
+      g_assert (out->allocated_len > out->len + room);
+      w = g_base64_encode_step (kp->key_salt, kp->key_salt_len, FALSE,
+                                out->str + at, &state, &save);
+      w += g_base64_encode_close (FALSE, out->str + at + w, &state, &save);
+      out->len = at + w;
+      out->str[out->len] = '\0';
+    }
+    if (kp->lifetime != 0) {
+      if (kp->lifetime_exp != 0)
+        g_string_append_printf (out, "|2^%u", kp->lifetime_exp);
+      else
+        g_string_append_printf (out, "|%" G_GUINT64_FORMAT, kp->lifetime);
+    }
+    if (kp->mki_length != 0)
+      g_string_append_printf (out, "|%" G_GUINT64_FORMAT ":%u", kp->mki_value, kp->mki_length);
+  }
+}
+
+static gchar *
+format_attr (const SdesCryptoAttr *attr, gboolean redact)
+{
+  gsize bound = 256 + (attr->n_keys + attr->n_fec_keys) * 128;
+  GString *out;
+
+  for (gchar **e = attr->extensions; e && *e; e++)
+    bound += strlen (*e) + 1;
+  /* Sized once so the buffer holding the key is never reallocated, which
+   * would leave an unwiped copy in freed memory. */
+  out = g_string_sized_new (bound);
+
+  g_string_append_printf (out, "%u %s ", attr->tag,
+                          attr->suite_name ? attr->suite_name
+                                           : sdes_crypto_suite_to_string (attr->suite));
+  append_key_params (out, attr->keys, attr->n_keys, redact);
+  if (attr->kdr >= 0)
+    g_string_append_printf (out, " KDR=%d", attr->kdr);
+  if (attr->unencrypted_srtp)
+    g_string_append (out, " UNENCRYPTED_SRTP");
+  if (attr->unencrypted_srtcp)
+    g_string_append (out, " UNENCRYPTED_SRTCP");
+  if (attr->unauthenticated_srtp)
+    g_string_append (out, " UNAUTHENTICATED_SRTP");
+  if (attr->fec_order == SDES_FEC_ORDER_FEC_SRTP)
+    g_string_append (out, " FEC_ORDER=FEC_SRTP");
+  else if (attr->fec_order == SDES_FEC_ORDER_SRTP_FEC)
+    g_string_append (out, " FEC_ORDER=SRTP_FEC");
+  if (attr->n_fec_keys > 0) {
+    g_string_append (out, " FEC_KEY=");
+    append_key_params (out, attr->fec_keys, attr->n_fec_keys, redact);
+  }
+  if (attr->wsh != 0)
+    g_string_append_printf (out, " WSH=%" G_GUINT64_FORMAT, attr->wsh);
+  for (gchar **e = attr->extensions; e && *e; e++) {
+    g_string_append_c (out, ' ');
+    g_string_append (out, *e);
+  }
+  g_assert (out->len < bound);
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * sdes_crypto_attr_format:
+ * @attr: an attribute
+ *
+ * Formats @attr as the a=crypto value (without `a=crypto:`), the exact
+ * inverse of sdes_crypto_attr_parse() for canonical input: single spaces,
+ * padded base64, session parameters in RFC 4568 §6.3 order. The result holds
+ * key material: wipe it (sdes_crypto_wipe()) before freeing if it lives long,
+ * and never log it — use sdes_crypto_attr_format_redacted() for that.
+ *
+ * Returns: (transfer full): the value.
+ *
+ * Since: 0.1
+ */
+gchar *
+sdes_crypto_attr_format (const SdesCryptoAttr *attr)
+{
+  g_return_val_if_fail (attr != NULL, NULL);
+  return format_attr (attr, FALSE);
+}
+
+/**
+ * sdes_crypto_attr_format_redacted:
+ * @attr: an attribute
+ *
+ * Like sdes_crypto_attr_format() with every key replaced by
+ * `inline:<redacted>`: safe for logs, errors and user interfaces.
+ *
+ * Returns: (transfer full): the redacted value.
+ *
+ * Since: 0.1
+ */
+gchar *
+sdes_crypto_attr_format_redacted (const SdesCryptoAttr *attr)
+{
+  g_return_val_if_fail (attr != NULL, NULL);
+  return format_attr (attr, TRUE);
+}
+
+/**
+ * sdes_crypto_redact_text:
+ * @text: any text (an SDP body, a SIP message, a log line)
+ *
+ * Replaces the key of every `inline:` key-param in @text by `<redacted>`,
+ * keeping lifetime and MKI. Matching is case-insensitive.
+ *
+ * Returns: (transfer full): the redacted copy.
+ *
+ * Since: 0.1
+ */
+gchar *
+sdes_crypto_redact_text (const gchar *text)
+{
+  GString *out;
+  const gchar *p;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  out = g_string_sized_new (strlen (text) + 16);
+  p = text;
+  while (*p) {
+    if (g_ascii_strncasecmp (p, "inline:", 7) == 0) {
+      g_string_append_len (out, p, 7);
+      p += 7;
+      g_string_append (out, "<redacted>");
+      while (*p && (is_b64_char (*p) || *p == '='))
+        p++;
+    } else {
+      g_string_append_c (out, *p++);
+    }
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Generation, copy, compare, free                                            */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+fill_random (SdesKeyParam *keys, guint n, const SdesCryptoSuiteInfo *info, GError **error)
+{
+  for (guint i = 0; i < n; i++) {
+    keys[i].key_salt_len = info->key_len + info->salt_len;
+    if (RAND_bytes (keys[i].key_salt, (int) keys[i].key_salt_len) != 1) {
+      sdes_crypto_wipe (keys[i].key_salt, sizeof keys[i].key_salt);
+      g_set_error (error, SDES_CRYPTO_ERROR, SDES_CRYPTO_ERROR_RANDOM,
+                   "a=crypto: the random generator (OpenSSL RAND_bytes) failed");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/**
+ * sdes_crypto_attr_generate:
+ * @suite: the crypto suite
+ * @tag: the tag, 1..%SDES_CRYPTO_MAX_TAG
+ * @lifetime: key lifetime in packets, or 0 for none; a power of two is
+ *   written as `2^n`
+ * @mki_length: MKI length in bytes (1..128), or 0 for no MKI
+ * @mki_value: MKI value (must fit in @mki_length bytes)
+ * @error: return location for a #SDES_CRYPTO_ERROR
+ *
+ * Makes an attribute with one fresh master key and salt from OpenSSL's
+ * CSPRNG (RAND_bytes).
+ *
+ * Returns: (transfer full) (nullable): the attribute, or %NULL with
+ *   %SDES_CRYPTO_ERROR_INVALID_ARGUMENT or %SDES_CRYPTO_ERROR_RANDOM.
+ *
+ * Since: 0.1
+ */
+SdesCryptoAttr *
+sdes_crypto_attr_generate (SdesCryptoSuite suite, guint32 tag, guint64 lifetime,
+                           guint mki_length, guint64 mki_value, GError **error)
+{
+  const SdesCryptoSuiteInfo *info = sdes_crypto_suite_get_info (suite);
+  g_autoptr (SdesCryptoAttr) attr = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (info == NULL) {
+    g_set_error (error, SDES_CRYPTO_ERROR, SDES_CRYPTO_ERROR_INVALID_ARGUMENT,
+                 "a=crypto: no suite number %d", (gint) suite);
+    return NULL;
+  }
+  if (tag == 0 || tag > SDES_CRYPTO_MAX_TAG) {
+    g_set_error (error, SDES_CRYPTO_ERROR, SDES_CRYPTO_ERROR_INVALID_ARGUMENT,
+                 "a=crypto: tag %u is outside 1..%u", tag, SDES_CRYPTO_MAX_TAG);
+    return NULL;
+  }
+  if (lifetime > info->max_srtp_lifetime) {
+    g_set_error (error, SDES_CRYPTO_ERROR, SDES_CRYPTO_ERROR_INVALID_ARGUMENT,
+                 "a=crypto: lifetime above the %s maximum of 2^48 packets", info->name);
+    return NULL;
+  }
+  if (mki_length > MAX_MKI_LENGTH
+      || (mki_length > 0 && mki_length < 8
+          && mki_value >= (G_GUINT64_CONSTANT (1) << (8 * mki_length)))
+      || (mki_length == 0 && mki_value != 0)) {
+    g_set_error (error, SDES_CRYPTO_ERROR, SDES_CRYPTO_ERROR_INVALID_ARGUMENT,
+                 "a=crypto: MKI %" G_GUINT64_FORMAT " does not fit a %u-byte MKI (1..%u)",
+                 mki_value, mki_length, MAX_MKI_LENGTH);
+    return NULL;
+  }
+
+  attr = g_new0 (SdesCryptoAttr, 1);
+  attr->tag = tag;
+  attr->suite = suite;
+  attr->suite_name = info->name;
+  attr->kdr = -1;
+  attr->n_keys = 1;
+  attr->keys[0].lifetime = lifetime;
+  if (lifetime > 1 && (lifetime & (lifetime - 1)) == 0)
+    attr->keys[0].lifetime_exp = (guint) g_bit_nth_lsf (lifetime, -1);
+  attr->keys[0].mki_length = mki_length;
+  attr->keys[0].mki_value = mki_value;
+  if (!fill_random (attr->keys, 1, info, error))
+    return NULL;
+  return g_steal_pointer (&attr);
+}
+
+/**
+ * sdes_crypto_attr_regenerate_keys:
+ * @attr: an attribute
+ * @error: return location for a #SDES_CRYPTO_ERROR
+ *
+ * Replaces every master key and salt in @attr (including FEC keys) with
+ * fresh random bytes; tag, suite, lifetimes, MKIs and session parameters
+ * stay. This is what an answerer does with the offer's chosen line
+ * (RFC 4568 §7.1.2: same tag and suite, its own key).
+ *
+ * Returns: %TRUE on success; on %SDES_CRYPTO_ERROR_RANDOM the keys are wiped.
+ *
+ * Since: 0.1
+ */
+gboolean
+sdes_crypto_attr_regenerate_keys (SdesCryptoAttr *attr, GError **error)
+{
+  const SdesCryptoSuiteInfo *info;
+
+  g_return_val_if_fail (attr != NULL, FALSE);
+  info = sdes_crypto_suite_get_info (attr->suite);
+  g_return_val_if_fail (info != NULL, FALSE);
+  return fill_random (attr->keys, attr->n_keys, info, error)
+      && fill_random (attr->fec_keys, attr->n_fec_keys, info, error);
+}
+
+/**
+ * sdes_crypto_attr_copy:
+ * @attr: an attribute
+ *
+ * Returns: (transfer full): a deep copy (key material included).
+ *
+ * Since: 0.1
+ */
+SdesCryptoAttr *
+sdes_crypto_attr_copy (const SdesCryptoAttr *attr)
+{
+  SdesCryptoAttr *copy;
+
+  g_return_val_if_fail (attr != NULL, NULL);
+  copy = g_new (SdesCryptoAttr, 1);
+  memcpy (copy, attr, sizeof *copy);
+  copy->extensions = g_strdupv (attr->extensions);
+  return copy;
+}
+
+static gboolean
+key_params_equal (const SdesKeyParam *a, const SdesKeyParam *b)
+{
+  /* Constant time in the key bytes: comparisons must not leak them. */
+  return a->key_salt_len == b->key_salt_len
+      && CRYPTO_memcmp (a->key_salt, b->key_salt, a->key_salt_len) == 0
+      && a->mki_length == b->mki_length && a->mki_value == b->mki_value;
+}
+
+/**
+ * sdes_crypto_attr_same_keys:
+ * @a: an attribute
+ * @b: another attribute
+ *
+ * Whether @a and @b would key SRTP identically: same suite, same master
+ * keys/salts and MKIs in the same order. Tags, lifetimes and session
+ * parameters are not compared. Key bytes are compared in constant time.
+ *
+ * Returns: %TRUE if the keys are the same.
+ *
+ * Since: 0.1
+ */
+gboolean
+sdes_crypto_attr_same_keys (const SdesCryptoAttr *a, const SdesCryptoAttr *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+  if (a->suite != b->suite || a->n_keys != b->n_keys)
+    return FALSE;
+  for (guint i = 0; i < a->n_keys; i++)
+    if (!key_params_equal (&a->keys[i], &b->keys[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * sdes_crypto_attr_equal:
+ * @a: an attribute
+ * @b: another attribute
+ *
+ * Field-by-field equality, including the suite spelling, lifetimes and
+ * their written form, session parameters and extensions.
+ *
+ * Returns: %TRUE if equal.
+ *
+ * Since: 0.1
+ */
+gboolean
+sdes_crypto_attr_equal (const SdesCryptoAttr *a, const SdesCryptoAttr *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+  if (a->tag != b->tag || a->suite != b->suite
+      || g_strcmp0 (a->suite_name, b->suite_name) != 0
+      || a->n_keys != b->n_keys || a->n_fec_keys != b->n_fec_keys
+      || a->kdr != b->kdr || a->unencrypted_srtp != b->unencrypted_srtp
+      || a->unencrypted_srtcp != b->unencrypted_srtcp
+      || a->unauthenticated_srtp != b->unauthenticated_srtp
+      || a->fec_order != b->fec_order || a->wsh != b->wsh)
+    return FALSE;
+  for (guint i = 0; i < a->n_keys; i++)
+    if (!key_params_equal (&a->keys[i], &b->keys[i])
+        || a->keys[i].lifetime != b->keys[i].lifetime
+        || a->keys[i].lifetime_exp != b->keys[i].lifetime_exp)
+      return FALSE;
+  for (guint i = 0; i < a->n_fec_keys; i++)
+    if (!key_params_equal (&a->fec_keys[i], &b->fec_keys[i])
+        || a->fec_keys[i].lifetime != b->fec_keys[i].lifetime
+        || a->fec_keys[i].lifetime_exp != b->fec_keys[i].lifetime_exp)
+      return FALSE;
+  if (a->extensions == NULL || b->extensions == NULL)
+    return a->extensions == b->extensions;
+  return g_strv_equal ((const gchar * const *) a->extensions,
+                       (const gchar * const *) b->extensions);
+}
+
+/**
+ * sdes_crypto_attr_free:
+ * @attr: (nullable): an attribute
+ *
+ * Wipes all key material in @attr and frees it.
+ *
+ * Since: 0.1
+ */
+void
+sdes_crypto_attr_free (SdesCryptoAttr *attr)
+{
+  if (attr == NULL)
+    return;
+  g_strfreev (attr->extensions);
+  sdes_crypto_wipe (attr, sizeof *attr);
+  g_free (attr);
+}
