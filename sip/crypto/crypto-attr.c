@@ -621,9 +621,20 @@ static gchar *
 format_attr (const SdesCryptoAttr *attr, gboolean redact)
 {
   gsize bound = 256 + (attr->n_keys + attr->n_fec_keys) * 128;
+  g_auto (GStrv) redacted_ext = NULL;
+  gchar **ext = attr->extensions;
   GString *out;
 
-  for (gchar **e = attr->extensions; e && *e; e++)
+  /* An optional "-" parameter may itself carry inline: key text (RFC 4568
+   * §6.3.7 lets us ignore it, not print it): redact those too. */
+  if (redact && ext != NULL) {
+    guint n = g_strv_length (ext);
+    redacted_ext = g_new0 (gchar *, n + 1);
+    for (guint i = 0; i < n; i++)
+      redacted_ext[i] = sdes_crypto_redact_text (ext[i]);
+    ext = redacted_ext;
+  }
+  for (gchar **e = ext; e && *e; e++)
     bound += strlen (*e) + 1;
   /* Sized once so the buffer holding the key is never reallocated, which
    * would leave an unwiped copy in freed memory. */
@@ -651,7 +662,7 @@ format_attr (const SdesCryptoAttr *attr, gboolean redact)
   }
   if (attr->wsh != 0)
     g_string_append_printf (out, " WSH=%" G_GUINT64_FORMAT, attr->wsh);
-  for (gchar **e = attr->extensions; e && *e; e++) {
+  for (gchar **e = ext; e && *e; e++) {
     g_string_append_c (out, ' ');
     g_string_append (out, *e);
   }

@@ -56,7 +56,10 @@ GQuark sdes_crypto_error_quark (void);
 /**
  * SdesCryptoError:
  * @SDES_CRYPTO_ERROR_SYNTAX: structure of the line is wrong: empty, a missing
- *   field, a wrong separator, stray or doubled whitespace, control characters.
+ *   field, an empty key-param, more than key|lifetime|MKI in a key-info,
+ *   control or non-ASCII characters. Fields may be separated by any run of
+ *   spaces/tabs (RFC 4568 §9.1 1*WSP) and leading/trailing whitespace and a
+ *   trailing CR/LF are tolerated.
  * @SDES_CRYPTO_ERROR_BAD_TAG: tag is not 1–9 decimal digits.
  * @SDES_CRYPTO_ERROR_UNKNOWN_SUITE: crypto-suite name is not in the suite table.
  * @SDES_CRYPTO_ERROR_BAD_KEY_METHOD: key-method is not `inline`.
