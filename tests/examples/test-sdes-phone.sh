@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# End-to-end: two real sdes-phone processes (Sofia SIP + GStreamer + libsrtp2)
+# calling each other on 127.0.0.1. TAP output. Each call is bounded by timeout.
+#   $1 = build dir, $2 = source dir
+set -u
+build=$1
+src=$2
+phone="$build/examples/sdes-phone"
+export GST_PLUGIN_PATH="$build/gst"
+# Leak checking of our libraries is done by their own suites and valgrind;
+# the whole-process GStreamer/Sofia teardown here is not what this test checks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+
+n=0
+fails=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+field() { grep "\"event\":\"$2\"" "$1" | tail -n 1 | sed -n "s/.*\"$3\":\"\{0,1\}\([^,\"}]*\).*/\1/p"; }
+port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 30000)); }
+
+# call NAME CALLEE-ARGS -- CALLER-ARGS: runs one call; results in $work/NAME.{a,b}.json
+call() {
+  local name=$1; shift
+  local callee=() caller=()
+  while [ "$1" != "--" ]; do callee+=("$1"); shift; done; shift
+  caller=("$@")
+  local bp; bp=$(port)
+  local ap; ap=$(port)
+  local scheme=sip tr=";transport=udp"
+  if printf '%s\n' "${callee[@]}" | grep -q -- '--tls-cert'; then scheme=sips; tr=""; fi
+  timeout 40 "$phone" --answer --bind "$scheme:127.0.0.1:$bp$tr" --duration 20 --json "${callee[@]}" \
+    > "$work/$name.b.json" 2> "$work/$name.b.err" &
+  local bpid=$!
+  sleep 1
+  timeout 30 "$phone" --call "$scheme:bob@127.0.0.1:$bp$tr" --bind "$scheme:127.0.0.1:$ap$tr" --json "${caller[@]}" \
+    > "$work/$name.a.json" 2> "$work/$name.a.err"
+  echo $? > "$work/$name.a.status"
+  wait $bpid
+  echo $? > "$work/$name.b.status"
+}
+
+echo "TAP version 13"
+
+# 1. The README demo: TLS, SRTP mandatory, hold/resume, 440 Hz, capture check.
+bash "$src/examples/secure-call-demo.sh" "$build" > "$work/demo.out" 2>&1
+ok $? "secure call demo over TLS with hold/resume: all checks pass"
+grep -q "\[ok\]   capture of the media ports" "$work/demo.out" || grep -q "\[skip\] media capture" "$work/demo.out"
+ok $? "demo checked the media capture for plaintext (or said why it could not)"
+
+# 2. Cisco Table 46, optional caller -> off callee: 488, then the RTP-only
+#    INVITE (fallback, PEERS §2.4); media flows unencrypted both ways.
+call fallback --srtp off -- --srtp optional --allow-insecure-signaling --duration 3
+[ "$(cat "$work/fallback.a.status")" = 0 ] && [ "$(field "$work/fallback.a.json" summary transport)" = "RTP/AVP" ]
+ok $? "optional -> off falls back to RTP/AVP and the call works"
+[ "$(field "$work/fallback.a.json" summary packets_received)" -gt 50 ] && [ "$(field "$work/fallback.b.json" summary packets_received)" -gt 50 ]
+ok $? "fallback call carries RTP both ways ($(field "$work/fallback.a.json" summary packets_received) / $(field "$work/fallback.b.json" summary packets_received) packets)"
+[ "$(field "$work/fallback.a.json" summary secure)" = "false" ]
+ok $? "fallback call is reported as not secure"
+
+# 3. mandatory -> off: the call fails with 488 and the phone says so (exit 1).
+call mandoff --srtp off -- --srtp mandatory --allow-insecure-signaling --duration 3
+[ "$(cat "$work/mandoff.a.status")" = 1 ] && [ "$(field "$work/mandoff.a.json" ended status)" = 488 ]
+ok $? "mandatory -> off ends with 488 and exit status 1"
+
+# 4. Table 44: mandatory over UDP without --allow-insecure-signaling: no INVITE.
+call insecure --srtp mandatory --duration 4 -- --srtp mandatory --duration 3
+[ "$(cat "$work/insecure.a.status")" = 1 ] && ! grep -q '"event":"incoming"' "$work/insecure.b.json"
+ok $? "mandatory SRTP over insecure signaling refuses to send the INVITE"
+
+# 5. Suite preference (PEERS §2.8): the answerer takes the first offered suite it accepts.
+call suites --srtp mandatory --allow-insecure-signaling --suite AES_CM_128_HMAC_SHA1_80 -- \
+  --srtp mandatory --allow-insecure-signaling --suite AES_CM_128_HMAC_SHA1_32 --suite AES_CM_128_HMAC_SHA1_80 --duration 3
+[ "$(field "$work/suites.a.json" summary suite)" = "AES_CM_128_HMAC_SHA1_80" ] && [ "$(cat "$work/suites.a.status")" = 0 ]
+ok $? "offer _32,_80 to an _80-only answerer negotiates AES_CM_128_HMAC_SHA1_80 and media authenticates"
+
+# 6. Each suite libsrtp2 can run, end to end.
+for s in AES_CM_128_HMAC_SHA1_32 AES_256_CM_HMAC_SHA1_80 AEAD_AES_128_GCM AEAD_AES_256_GCM; do
+  call "s-$s" --srtp mandatory --allow-insecure-signaling --suite "$s" -- \
+    --srtp mandatory --allow-insecure-signaling --suite "$s" --duration 2
+  [ "$(cat "$work/s-$s.a.status")" = 0 ] && [ "$(field "$work/s-$s.a.json" summary suite)" = "$s" ] \
+    && [ "$(field "$work/s-$s.b.json" summary auth_failures)" = 0 ] && [ "$(field "$work/s-$s.b.json" summary packets_received)" -gt 50 ]
+  ok $? "$s call: negotiated, media authenticated, no auth failure"
+done
+
+# 7. No key material in anything the phones printed (stdout JSON or stderr).
+keys=$(cat "$work"/*.json "$work"/*.err | grep -o 'inline:[A-Za-z0-9+/]\{20,\}' | head -n 1)
+[ -z "$keys" ]
+ok $? "no inline: key text in any phone output"
+
+echo "1..$n"
+[ $fails -eq 0 ]
