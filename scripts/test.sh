@@ -17,8 +17,9 @@ passed=0
 failed=0
 
 count() {  # count <build dir>: add the results of the last meson test run
-  local log="$1/meson-logs/testlog.json"
-  [ -f "$log" ] || return 0
+  local log
+  log=$(ls -t "$1"/meson-logs/testlog*.json 2>/dev/null | head -n 1)
+  [ -n "$log" ] && [ -f "$log" ] || return 0
   local p f
   p=$(grep -c '"result": "OK"' "$log" || true)
   f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
@@ -44,7 +45,7 @@ echo "== valgrind: library suites"
 setup build-valgrind -Dbuildtype=debug
 meson compile -C build-valgrind
 vg_suites=()
-for s in crypto engine backend; do
+for s in crypto sip agent backend; do
   if meson test -C build-valgrind --list 2>/dev/null | grep -q "^srtpsdes:$s / "; then vg_suites+=(--suite "$s"); fi
 done
 if [ ${#vg_suites[@]} -gt 0 ]; then
@@ -62,7 +63,7 @@ if command -v clang >/dev/null 2>&1; then
       -Dgst=disabled -Dsip=disabled -Dtests=true
   fi
   meson compile -C build-fuzz
-  fuzzer=build-fuzz/tests/crypto/fuzz/fuzz-crypto-attr
+  fuzzer=build-fuzz/tests/crypto/fuzz-crypto-attr
   if [ -x "$fuzzer" ]; then
     corpus=$(mktemp -d)
     if "$fuzzer" -max_total_time="${SRTPSDES_FUZZ_SECONDS:-30}" -print_final_stats=1 \
