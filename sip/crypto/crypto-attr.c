@@ -617,6 +617,27 @@ append_key_params (GString *out, const SdesKeyParam *keys, guint n, gboolean red
   }
 }
 
+/**
+ * sdes_crypto_redact_extension:
+ * @extension: an optional session parameter such as `-FOO=value`
+ *
+ * Returns: (transfer full): its log-safe form: the name, with any value
+ *   replaced by `<redacted>` (`-FOO=<redacted>`).
+ *
+ * Since: 0.1
+ */
+gchar *
+sdes_crypto_redact_extension (const gchar *extension)
+{
+  const gchar *eq;
+
+  g_return_val_if_fail (extension != NULL, NULL);
+  eq = strchr (extension, '=');
+  if (eq == NULL)
+    return g_strdup (extension);
+  return g_strdup_printf ("%.*s=<redacted>", (int) (eq - extension), extension);
+}
+
 static gchar *
 format_attr (const SdesCryptoAttr *attr, gboolean redact)
 {
@@ -625,13 +646,14 @@ format_attr (const SdesCryptoAttr *attr, gboolean redact)
   gchar **ext = attr->extensions;
   GString *out;
 
-  /* An optional "-" parameter may itself carry inline: key text (RFC 4568
-   * §6.3.7 lets us ignore it, not print it): redact those too. */
+  /* An optional "-" parameter is opaque to us (RFC 4568 §6.3.7 lets us
+   * ignore it) and may carry key material in any form, so the redacted form
+   * keeps only its name. */
   if (redact && ext != NULL) {
     guint n = g_strv_length (ext);
     redacted_ext = g_new0 (gchar *, n + 1);
     for (guint i = 0; i < n; i++)
-      redacted_ext[i] = sdes_crypto_redact_text (ext[i]);
+      redacted_ext[i] = sdes_crypto_redact_extension (ext[i]);
     ext = redacted_ext;
   }
   for (gchar **e = ext; e && *e; e++)
@@ -713,8 +735,9 @@ sdes_crypto_attr_format_redacted (const SdesCryptoAttr *attr)
  * sdes_crypto_redact_text:
  * @text: any text (an SDP body, a SIP message, a log line)
  *
- * Replaces the key of every `inline:` key-param in @text by `<redacted>`,
- * keeping lifetime and MKI. Matching is case-insensitive.
+ * Replaces the key of every `inline:` key-param in @text by `<redacted>`:
+ * everything after `inline:` up to whitespace, `|` or `;`, so lifetime and
+ * MKI stay. Matching is case-insensitive. Idempotent.
  *
  * Returns: (transfer full): the redacted copy.
  *
@@ -734,7 +757,9 @@ sdes_crypto_redact_text (const gchar *text)
       g_string_append_len (out, p, 7);
       p += 7;
       g_string_append (out, "<redacted>");
-      while (*p && (is_b64_char (*p) || *p == '='))
+      /* Everything up to the end of the key-info field, not only base64
+       * characters: a malformed key must not leak either. */
+      while (*p && !strchr (" \t\r\n|;", *p))
         p++;
     } else {
       g_string_append_c (out, *p++);

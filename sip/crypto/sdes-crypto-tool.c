@@ -86,7 +86,7 @@ cmd_parse (const gchar *line)
   if (attr->n_fec_keys)
     g_print ("FEC keys: %u\n", attr->n_fec_keys);
   for (gchar **e = attr->extensions; e && *e; e++) {
-    g_autofree gchar *safe = sdes_crypto_redact_text (*e);
+    g_autofree gchar *safe = sdes_crypto_redact_extension (*e);
     g_print ("ignored optional parameter: %s\n", safe);
   }
   return 0;

@@ -323,6 +323,7 @@ gboolean sdes_crypto_attr_same_keys (const SdesCryptoAttr *a, const SdesCryptoAt
 void sdes_crypto_attr_free (SdesCryptoAttr *attr);
 
 gchar *sdes_crypto_redact_text (const gchar *text);
+gchar *sdes_crypto_redact_extension (const gchar *extension);
 void sdes_crypto_wipe (gpointer data, gsize len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdesCryptoAttr, sdes_crypto_attr_free)

@@ -785,7 +785,24 @@ test_redacted_format_redacts_keys_in_extensions (void)
   g_assert_cmpstr (formatted, ==, line);
   redacted = sdes_crypto_attr_format_redacted (attr);
   assert_no_key_text (redacted, line);
-  g_assert_cmpstr (redacted, ==, "1 " AES80 " inline:<redacted> -FEC_KEY=inline:<redacted> -X=inline:<redacted>");
+  /* Optional parameters are opaque: only their names survive redaction. */
+  g_assert_cmpstr (redacted, ==, "1 " AES80 " inline:<redacted> -FEC_KEY=<redacted> -X=<redacted>");
+}
+
+/* Found by libFuzzer: key text hidden after a second ':' in an optional
+ * parameter escaped an inline:-based redactor. */
+static void
+test_redacted_format_hides_extension_values (void)
+{
+  const gchar *line = "1 " AES80 " inline:" K_RFC_OFFER " -X=inline:WVNf:" K_RFC_OFFER " -Y";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCryptoAttr) attr = sdes_crypto_attr_parse (line, &error);
+  g_autofree gchar *redacted = NULL;
+
+  g_assert_no_error (error);
+  redacted = sdes_crypto_attr_format_redacted (attr);
+  assert_no_key_text (redacted, line);
+  g_assert_cmpstr (redacted, ==, "1 " AES80 " inline:<redacted> -X=<redacted> -Y");
 }
 
 #define SDP_HEAD \
@@ -1106,6 +1123,8 @@ main (int argc, char **argv)
   g_test_add_func ("/crypto/redact/format-redacted-exact", test_redacted_format_exact);
   g_test_add_func ("/crypto/redact/format-redacted-redacts-keys-in-extensions",
                    test_redacted_format_redacts_keys_in_extensions);
+  g_test_add_func ("/crypto/redact/format-redacted-hides-extension-values",
+                   test_redacted_format_hides_extension_values);
   g_test_add_func ("/crypto/redact/text-sdp-keeps-everything-but-keys", test_redact_text_sdp);
   g_test_add_func ("/crypto/redact/text-is-case-insensitive", test_redact_text_is_case_insensitive);
   g_test_add_func ("/crypto/redact/text-without-keys-is-unchanged", test_redact_text_without_keys_is_unchanged);
