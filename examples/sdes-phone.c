@@ -410,13 +410,8 @@ main (int argc, char **argv)
   if (identity)
     g_object_set (p.agent, "identity", identity, NULL);
   if (offer) {
-    /* Offer style is a session setting; the agent passes it to new calls. */
-    GParamSpec *ps = g_object_class_find_property (G_OBJECT_GET_CLASS (p.agent), "offer-style");
-    if (ps)
-      g_object_set (p.agent, "offer-style",
-                    g_strcmp0 (offer, "dual") == 0 ? SDES_OFFER_STYLE_DUAL : SDES_OFFER_STYLE_SAVP, NULL);
-    else
-      g_printerr ("sdes-phone: this agent has no offer-style setting; --offer ignored\n");
+    g_object_set (p.agent, "offer-style",
+                  g_strcmp0 (offer, "dual") == 0 ? SDES_OFFER_STYLE_DUAL : SDES_OFFER_STYLE_SAVP, NULL);
   }
   g_signal_connect (p.agent, "incoming-call", G_CALLBACK (on_incoming), &p);
   if (!sdes_agent_start (p.agent, &error)) {

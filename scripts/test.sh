@@ -51,7 +51,7 @@ done
 if [ ${#vg_suites[@]} -gt 0 ]; then
   meson test -C build-valgrind "${vg_suites[@]}" --print-errorlogs --num-processes "$jobs" \
     --timeout-multiplier 10 \
-    --wrap="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$top/tests/valgrind.supp" \
+    --wrap="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$top/tests/valgrind.supp --suppressions=$top/tests/sip/agent/sofia-tls.supp --suppressions=$top/tests/gst/valgrind.supp" \
     || fail=1
   count build-valgrind
 fi

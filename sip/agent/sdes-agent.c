@@ -1,0 +1,1134 @@
+/* srtpsdes — SIP agent on Sofia-SIP nua, driven by a GMainContext
+ *
+ * Copyright (C) 2026 srtpsdes developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:sdes-agent
+ * @title: SdesAgent
+ * @short_description: a SIP user agent that negotiates SDES-SRTP
+ *
+ * #SdesAgent wraps one Sofia-SIP `nua` stack. Its sockets and timers are a
+ * #GSource (Sofia's su_glib) attached to the #GMainContext given at
+ * construction, so all signals are emitted from that context and no thread
+ * is created. Sofia's offer/answer module is disabled (NUTAG_MEDIA_ENABLE(0)):
+ * every SDP body is produced and consumed by the srtpsdes negotiation engine
+ * (#SdesSession), one per #SdesCall.
+ *
+ * |[<!-- language="C" -->
+ * SdesAgent *agent = sdes_agent_new (NULL);     // thread-default context
+ * const gchar *binds[] = { "sip:127.0.0.1:5060;transport=udp", NULL };
+ * g_object_set (agent, "bind-uris", binds, "srtp-policy", SDES_SRTP_POLICY_OPTIONAL,
+ *               "local-media", local, NULL);
+ * if (!sdes_agent_start (agent, &error)) ...
+ * g_signal_connect (agent, "incoming-call", G_CALLBACK (on_incoming), NULL);
+ * g_autoptr(SdesCall) call = sdes_agent_call (agent, "sip:bob@127.0.0.1:5070", NULL, &error);
+ * ]|
+ *
+ * Sofia's own log output (nua, nta, tport, soa) is redirected into GLib
+ * logging under the "srtpsdes-sip" domain after every `inline:` key has been
+ * redacted. `TPORT_DUMP` writes raw traffic to a file *bypassing* that
+ * filter: never set it on a system with real keys.
+ *
+ * Since: 0.1
+ */
+
+#include "sofia-decls.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+G_DEFINE_QUARK (sdes-agent-error-quark, sdes_agent_error)
+
+#define SHUTDOWN_WAIT_US (5 * G_USEC_PER_SEC)
+
+struct _SdesAgent
+{
+  GObject parent;
+
+  GMainContext *context;
+  gchar **bind_uris;
+  gchar *tls_cert_file;
+  gchar *tls_key_file;
+  gchar *tls_ca_file;
+  gchar *tls_ca_dir;
+  gboolean tls_verify;
+  gchar *identity;
+  gchar *user_agent;
+  gchar *registrar;
+  gchar *auth_username;
+  gchar *auth_password;
+  SdesSrtpPolicy policy;
+  gchar **suites;
+  gboolean require_secure_signaling;
+  SdesOfferStyle offer_style;
+  gboolean auto_answer;
+  SdesLocalMedia *local_media;
+
+  su_root_t *root;
+  GSource *source;          /* borrowed from the root (su_source.c) */
+  nua_t *nua;
+  gchar *cert_dir;          /* staged agent.pem/cafile.pem for Sofia */
+  gchar *contact;
+  gchar *warn_host;
+  gboolean shutdown_requested;
+  gboolean shutdown_done;
+  guint destroy_idle;
+  nua_handle_t *register_nh;
+  gint auth_attempts;
+
+  GHashTable *calls;        /* SdesCall* -> strong ref while not ended */
+};
+
+enum
+{
+  PROP_0,
+  PROP_MAIN_CONTEXT,
+  PROP_BIND_URIS,
+  PROP_TLS_CERT_FILE,
+  PROP_TLS_KEY_FILE,
+  PROP_TLS_CA_FILE,
+  PROP_TLS_CA_DIR,
+  PROP_TLS_VERIFY,
+  PROP_IDENTITY,
+  PROP_USER_AGENT,
+  PROP_REGISTRAR,
+  PROP_AUTH_USERNAME,
+  PROP_AUTH_PASSWORD,
+  PROP_SRTP_POLICY,
+  PROP_SUITES,
+  PROP_REQUIRE_SECURE_SIGNALING,
+  PROP_OFFER_STYLE,
+  PROP_AUTO_ANSWER,
+  PROP_LOCAL_MEDIA,
+  PROP_CONTACT,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+enum
+{
+  SIGNAL_INCOMING_CALL,
+  SIGNAL_READY,
+  SIGNAL_REGISTERED,
+  SIGNAL_SHUTDOWN_COMPLETE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (SdesAgent, sdes_agent, G_TYPE_OBJECT)
+
+/* ------------------------------------------------------------------------- */
+/* su_log -> GLib, with keys redacted                                         */
+/* ------------------------------------------------------------------------- */
+
+G_LOCK_DEFINE_STATIC (su_log_buffer);
+static GString *su_log_buffer;
+
+/* Sofia writes a log line in several calls; buffer until '\n' so that the
+ * redaction sees whole lines (an `inline:` key is never split). Lock:
+ * su_log_buffer; the g_log() calls happen after the buffer is detached. */
+static void
+agent_su_logger (void *stream, char const *fmt, va_list ap)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+
+  G_LOCK (su_log_buffer);
+  if (su_log_buffer == NULL)
+    su_log_buffer = g_string_new (NULL);
+  g_string_append_vprintf (su_log_buffer, fmt, ap);
+  for (;;) {
+    const gchar *nl = memchr (su_log_buffer->str, '\n', su_log_buffer->len);
+    gsize n;
+
+    if (nl == NULL)
+      break;
+    n = nl - su_log_buffer->str;
+    g_ptr_array_add (lines, g_strndup (su_log_buffer->str, n));
+    g_string_erase (su_log_buffer, 0, n + 1);
+  }
+  G_UNLOCK (su_log_buffer);
+
+  for (guint i = 0; i < lines->len; i++) {
+    g_autofree gchar *safe = sdes_crypto_redact_text (g_ptr_array_index (lines, i));
+    g_debug ("sofia: %s", safe);
+  }
+}
+
+static void
+agent_redirect_su_logs_once (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    su_log_redirect (su_log_default, agent_su_logger, NULL);
+    su_log_redirect (nua_log, agent_su_logger, NULL);
+    su_log_redirect (nta_log, agent_su_logger, NULL);
+    su_log_redirect (tport_log, agent_su_logger, NULL);
+    su_log_redirect (soa_log, agent_su_logger, NULL);
+    g_once_init_leave (&once, 1);
+  }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Helpers used by sdes-call.c                                                */
+/* ------------------------------------------------------------------------- */
+
+nua_t *
+_sdes_agent_get_nua (SdesAgent *agent)
+{
+  return agent->shutdown_requested ? NULL : agent->nua;
+}
+
+SdesLocalMedia *
+_sdes_agent_get_local_media (SdesAgent *agent)
+{
+  return agent->local_media;
+}
+
+const gchar *
+_sdes_agent_get_warn_host (SdesAgent *agent)
+{
+  return agent->warn_host ? agent->warn_host : SDES_ENGINE_DEFAULT_WARN_AGENT;
+}
+
+/* Sets a session property only when the engine has it, so that the agent
+ * keeps working while the engine grows options. */
+static void
+session_set_if_exists (SdesSession *session, const gchar *name, const GValue *value)
+{
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (session), name) != NULL)
+    g_object_set_property (G_OBJECT (session), name, value);
+}
+
+void
+_sdes_agent_configure_session (SdesAgent *agent, SdesSession *session,
+                               gboolean secure_signaling)
+{
+  g_auto(GValue) v = G_VALUE_INIT;
+
+  g_value_init (&v, G_TYPE_BOOLEAN);
+  g_value_set_boolean (&v, secure_signaling);
+  session_set_if_exists (session, "secure-signaling", &v);
+  g_value_set_boolean (&v, agent->require_secure_signaling);
+  session_set_if_exists (session, "require-secure-signaling", &v);
+  g_value_unset (&v);
+
+  g_value_init (&v, SDES_TYPE_OFFER_STYLE);
+  g_value_set_enum (&v, agent->offer_style);
+  session_set_if_exists (session, "offer-style", &v);
+  g_value_unset (&v);
+
+  if (agent->suites != NULL) {
+    g_value_init (&v, G_TYPE_STRV);
+    g_value_set_boxed (&v, agent->suites);
+    session_set_if_exists (session, "suites", &v);
+    g_value_unset (&v);
+  }
+  if (agent->warn_host != NULL) {
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_string (&v, agent->warn_host);
+    session_set_if_exists (session, "warn-agent", &v);
+  }
+}
+
+/* Cisco Table 44 / PEERS §2.15: signaling counts as secure only on sips:
+ * (or an explicit transport=tls), i.e. TLS end to end. */
+gboolean
+_sdes_agent_uri_is_secure (const gchar *uri)
+{
+  g_autofree gchar *lower = g_ascii_strdown (uri, -1);
+
+  if (g_str_has_prefix (lower, "sips:"))
+    return TRUE;
+  return strstr (lower, ";transport=tls") != NULL;
+}
+
+void
+_sdes_agent_forget_call (SdesAgent *agent, SdesCall *call)
+{
+  g_hash_table_remove (agent->calls, call);
+}
+
+/* ------------------------------------------------------------------------- */
+/* nua callback                                                               */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+agent_destroy_nua_idle (gpointer data)
+{
+  SdesAgent *self = data;
+
+  /* nua_destroy() may not be called from inside the nua callback (it
+   * deinitialises the stack that is dispatching), so it runs from an idle. */
+  self->destroy_idle = 0;
+  if (self->nua != NULL) {
+    nua_destroy (self->nua);
+    self->nua = NULL;
+  }
+  self->shutdown_done = TRUE;
+  g_signal_emit (self, signals[SIGNAL_SHUTDOWN_COMPLETE], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* RFC 3261 §22.2/§22.3: answers a 401/407 challenge from the configured
+ * credentials with nua_authenticate(), which re-sends the request (for an
+ * INVITE with the same SDP body). Returns FALSE when there is nothing to
+ * answer with or @attempts says the credentials were already refused. */
+gboolean
+_sdes_agent_authenticate (SdesAgent *self, nua_handle_t *nh, int status,
+                          sip_t const *sip, gint *attempts)
+{
+  sip_www_authenticate_t const *wa = sip ? sip->sip_www_authenticate : NULL;
+  sip_proxy_authenticate_t const *pa = sip ? sip->sip_proxy_authenticate : NULL;
+  msg_auth_t const *au = status == 401 ? wa : pa;
+  const gchar *realm = au ? msg_params_find (au->au_params, "realm=") : NULL;
+  g_autofree gchar *cred = NULL;
+
+  if ((status != 401 && status != 407) || self->auth_username == NULL ||
+      au == NULL || realm == NULL || *attempts >= 2)
+    return FALSE;
+
+  /* The realm keeps its quotes as nua's "scheme:realm:user:password" format
+   * wants. The password is wiped from our copy right after use. */
+  (*attempts)++;
+  cred = g_strdup_printf ("%s:%s:%s:%s", au->au_scheme, realm,
+                          self->auth_username,
+                          self->auth_password ? self->auth_password : "");
+  nua_authenticate (nh, NUTAG_AUTH (cred), TAG_END ());
+  sdes_crypto_wipe (cred, strlen (cred));
+  return TRUE;
+}
+
+gboolean
+_sdes_agent_get_credentials (SdesAgent *self, const gchar **username, const gchar **password)
+{
+  *username = self->auth_username;
+  *password = self->auth_password ? self->auth_password : "";
+  return self->auth_username != NULL;
+}
+
+static void
+agent_handle_register_response (SdesAgent *self, int status, char const *phrase,
+                                nua_handle_t *nh, sip_t const *sip)
+{
+  if (_sdes_agent_authenticate (self, nh, status, sip, &self->auth_attempts))
+    return;
+  if (status >= 200) {
+    self->auth_attempts = 0;
+    g_signal_emit (self, signals[SIGNAL_REGISTERED], 0, (guint) status, phrase);
+  }
+}
+
+static void
+agent_nua_callback (nua_event_t event, int status, char const *phrase,
+                    nua_t *nua, SdesAgent *self, nua_handle_t *nh,
+                    SdesCall *call, sip_t const *sip, tagi_t tags[])
+{
+  g_debug ("nua event %s %d %s (handle %p, call %p)", nua_event_name (event),
+           status, phrase ? phrase : "", (void *) nh, (void *) call);
+
+  if (call != NULL) {
+    /* Keep the call alive while it handles the event: a handler of one of
+     * its signals may drop the application's last reference. */
+    g_autoptr(SdesCall) hold = g_object_ref (call);
+    _sdes_call_handle_event (call, event, status, phrase, nh, sip, tags);
+    return;
+  }
+
+  switch (event) {
+    case nua_r_shutdown:
+      if (status >= 200 && self->destroy_idle == 0 && !self->shutdown_done) {
+        GSource *idle = g_idle_source_new ();
+
+        g_source_set_name (idle, "[srtpsdes] nua_destroy");
+        g_source_set_callback (idle, agent_destroy_nua_idle, self, NULL);
+        self->destroy_idle = g_source_attach (idle, self->context);
+        g_source_unref (idle);
+      }
+      break;
+
+    case nua_r_get_params: {
+      sip_contact_t const *m = NULL;
+
+      tl_gets (tags, NTATAG_CONTACT_REF (m), TAG_END ());
+      if (m != NULL && self->contact == NULL) {
+        self->contact = url_as_string (NULL, m->m_url);
+        if (self->contact != NULL) {
+          /* url_as_string allocates from the NULL home = malloc */
+          gchar *copy = g_strdup (self->contact);
+          free (self->contact);
+          self->contact = copy;
+        }
+        g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONTACT]);
+        g_signal_emit (self, signals[SIGNAL_READY], 0);
+      }
+      break;
+    }
+
+    case nua_r_register:
+    case nua_r_unregister:
+      agent_handle_register_response (self, status, phrase, nh, sip);
+      break;
+
+    case nua_i_invite: {
+      g_autoptr(SdesCall) incoming = NULL;
+
+      if (self->shutdown_requested) {
+        nua_respond (nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END ());
+        nua_handle_destroy (nh);
+        break;
+      }
+      incoming = _sdes_call_new_incoming (self, nh);
+      g_hash_table_add (self->calls, g_object_ref (incoming));
+      if (_sdes_call_handle_initial_invite (incoming, status, sip)) {
+        g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, incoming);
+        if (self->auto_answer && sdes_call_get_state (incoming) == SDES_CALL_STATE_INCOMING)
+          sdes_call_accept (incoming, NULL);
+      }
+      break;
+    }
+
+    case nua_i_options:
+    case nua_i_message:
+    case nua_i_info:
+    case nua_i_notify:
+    case nua_i_refer:
+    case nua_i_subscribe:
+    case nua_i_publish:
+    case nua_i_method:
+      /* Requests outside any call: nua answered them (or we refuse here);
+       * the handle is ours to destroy. */
+      if (event == nua_i_method || event == nua_i_refer || event == nua_i_subscribe ||
+          event == nua_i_publish)
+        nua_respond (nh, SIP_501_NOT_IMPLEMENTED, TAG_END ());
+      if (nh != NULL && nh != self->register_nh)
+        nua_handle_destroy (nh);
+      break;
+
+    default:
+      break;
+  }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Start, shutdown                                                            */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+stage_file (const gchar *dir, const gchar *name, const gchar *const *sources,
+            GError **error)
+{
+  g_autoptr(GString) all = g_string_new (NULL);
+  g_autofree gchar *path = g_build_filename (dir, name, NULL);
+
+  for (guint i = 0; sources[i] != NULL; i++) {
+    g_autofree gchar *text = NULL;
+    gsize len = 0;
+
+    if (!g_file_get_contents (sources[i], &text, &len, error)) {
+      g_prefix_error (error, "TLS file: ");
+      if (error && *error) {
+        (*error)->domain = SDES_AGENT_ERROR;
+        (*error)->code = SDES_AGENT_ERROR_TLS_CONFIG;
+      }
+      return FALSE;
+    }
+    g_string_append_len (all, text, len);
+    if (len > 0 && text[len - 1] != '\n')
+      g_string_append_c (all, '\n');
+    sdes_crypto_wipe (text, len);
+  }
+  if (!g_file_set_contents_full (path, all->str, all->len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error)) {
+    sdes_crypto_wipe (all->str, all->len);
+    return FALSE;
+  }
+  sdes_crypto_wipe (all->str, all->len);
+  return TRUE;
+}
+
+/* Sofia's TLS reads "agent.pem" (key + certificate) and "cafile.pem" from
+ * one directory (NUTAG_CERTIFICATE_DIR); the properties name separate files,
+ * so they are staged into a private 0700 directory. */
+static gboolean
+agent_stage_tls (SdesAgent *self, GError **error)
+{
+  if (self->tls_cert_file == NULL)
+    return TRUE;
+
+  self->cert_dir = g_dir_make_tmp ("srtpsdes-tls-XXXXXX", error);
+  if (self->cert_dir == NULL)
+    return FALSE;
+
+  {
+    const gchar *agent_pem[] = { self->tls_key_file ? self->tls_key_file : self->tls_cert_file,
+                                 self->tls_key_file ? self->tls_cert_file : NULL, NULL };
+    if (!stage_file (self->cert_dir, "agent.pem", agent_pem, error))
+      return FALSE;
+  }
+  if (self->tls_ca_file != NULL) {
+    const gchar *ca[] = { self->tls_ca_file, NULL };
+    if (!stage_file (self->cert_dir, "cafile.pem", ca, error))
+      return FALSE;
+  } else if (self->tls_ca_dir != NULL) {
+    g_autoptr(GDir) dir = g_dir_open (self->tls_ca_dir, 0, error);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+    const gchar *name;
+
+    if (dir == NULL)
+      return FALSE;
+    while ((name = g_dir_read_name (dir)) != NULL)
+      if (g_str_has_suffix (name, ".pem") || g_str_has_suffix (name, ".crt"))
+        g_ptr_array_add (files, g_build_filename (self->tls_ca_dir, name, NULL));
+    g_ptr_array_add (files, NULL);
+    if (!stage_file (self->cert_dir, "cafile.pem",
+                     (const gchar * const *) files->pdata, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+agent_unstage_tls (SdesAgent *self)
+{
+  const gchar *names[] = { "agent.pem", "cafile.pem", NULL };
+
+  if (self->cert_dir == NULL)
+    return;
+  for (guint i = 0; names[i] != NULL; i++) {
+    g_autofree gchar *path = g_build_filename (self->cert_dir, names[i], NULL);
+    g_unlink (path);
+  }
+  g_rmdir (self->cert_dir);
+  g_clear_pointer (&self->cert_dir, g_free);
+}
+
+/**
+ * sdes_agent_start:
+ * @agent: a #SdesAgent
+ * @error: return location for a #GError
+ *
+ * Creates the Sofia stack, binds the transports of #SdesAgent:bind-uris and,
+ * when #SdesAgent:registrar is set, registers. The bound contact (with the
+ * real port when port 0 was asked for) is known once #SdesAgent::ready has
+ * been emitted from the agent's main context.
+ *
+ * Errors: %SDES_AGENT_ERROR_BAD_URI, %SDES_AGENT_ERROR_BIND,
+ * %SDES_AGENT_ERROR_TLS_CONFIG, %SDES_AGENT_ERROR_WRONG_STATE.
+ *
+ * Returns: %TRUE when the stack is running.
+ *
+ * Since: 0.1
+ */
+gboolean
+sdes_agent_start (SdesAgent *agent, GError **error)
+{
+  const gchar *sip_url = NULL, *sips_url = NULL;
+  g_autofree gchar *host = NULL;
+
+  g_return_val_if_fail (SDES_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (agent->nua != NULL || agent->shutdown_requested) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
+                 "The agent was already started");
+    return FALSE;
+  }
+
+  for (guint i = 0; agent->bind_uris && agent->bind_uris[i]; i++) {
+    const gchar *u = agent->bind_uris[i];
+    const gchar **slot = g_ascii_strncasecmp (u, "sips:", 5) == 0 ? &sips_url
+                       : g_ascii_strncasecmp (u, "sip:", 4) == 0 ? &sip_url : NULL;
+    if (slot == NULL || *slot != NULL) {
+      g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
+                   "Bind URI %u (%s): need at most one sip: and one sips: URI", i, u);
+      return FALSE;
+    }
+    *slot = u;
+  }
+  if (sip_url == NULL && sips_url == NULL)
+    sip_url = "sip:127.0.0.1:0";
+
+  /* The Warning header's warn-agent: our bind host (RFC 3261 §20.43). */
+  {
+    const gchar *u = sip_url ? sip_url : sips_url;
+    const gchar *h = strchr (u, ':') + 1;
+    gsize n = strcspn (h, ":;>");
+    host = g_strndup (h, n);
+    g_free (agent->warn_host);
+    agent->warn_host = g_steal_pointer (&host);
+  }
+
+  if (!agent_stage_tls (agent, error)) {
+    agent_unstage_tls (agent);
+    return FALSE;
+  }
+  if (!agent->tls_verify && sips_url != NULL)
+    g_warning ("TLS peer verification is OFF: any certificate will be accepted "
+               "and the a=crypto keys can be read by a man in the middle");
+
+  agent_redirect_su_logs_once ();
+
+  agent->root = su_glib_root_create (agent);
+  if (agent->root == NULL) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BIND,
+                 "su_glib_root_create failed");
+    agent_unstage_tls (agent);
+    return FALSE;
+  }
+  /* Single-threaded: nua runs its stack in this thread, in our context. */
+  su_root_threading (agent->root, 0);
+  agent->source = su_glib_root_gsource (agent->root);
+  /* nua_destroy() waits for the stack by running the root (su_clone_wait):
+   * that is a nested dispatch of this source (rakia does the same). */
+  g_source_set_can_recurse (agent->source, TRUE);
+  g_source_attach (agent->source, agent->context);
+
+  agent->nua = nua_create (agent->root, agent_nua_callback, agent,
+                           TAG_IF (sip_url, NUTAG_URL (sip_url)),
+                           TAG_IF (sips_url, NUTAG_SIPS_URL (sips_url)),
+                           TAG_IF (agent->cert_dir, NUTAG_CERTIFICATE_DIR (agent->cert_dir)),
+                           TAG_IF (sips_url, TPTAG_TLS_VERIFY_POLICY (agent->tls_verify
+                                                                      ? TPTLS_VERIFY_ALL
+                                                                      : TPTLS_VERIFY_NONE)),
+                           TAG_NULL ());
+  if (agent->nua == NULL) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BIND,
+                 "Sofia could not bind %s%s%s", sip_url ? sip_url : "",
+                 sip_url && sips_url ? " and " : "", sips_url ? sips_url : "");
+    g_source_destroy (agent->source);
+    agent->source = NULL;
+    su_root_destroy (agent->root);
+    agent->root = NULL;
+    agent_unstage_tls (agent);
+    return FALSE;
+  }
+
+  /* Offer/answer is ours (the engine), not Sofia's soa; INVITEs are
+   * answered by sdes_call_accept(), never automatically. */
+  nua_set_params (agent->nua,
+                  NUTAG_MEDIA_ENABLE (0),
+                  NUTAG_AUTOANSWER (0),
+                  NUTAG_AUTOALERT (0),
+                  NUTAG_AUTOACK (1),
+                  NUTAG_ENABLEINVITE (1),
+                  NUTAG_ALLOW ("REFER"),
+                  TAG_IF (agent->identity, SIPTAG_FROM_STR (agent->identity)),
+                  TAG_IF (agent->user_agent, SIPTAG_USER_AGENT_STR (agent->user_agent)),
+                  TAG_IF (agent->registrar, NUTAG_REGISTRAR (agent->registrar)),
+                  TAG_NULL ());
+  nua_get_params (agent->nua, NTATAG_CONTACT (NULL), TAG_END ());
+
+  if (agent->registrar != NULL) {
+    agent->register_nh = nua_handle (agent->nua, NULL,
+                                     TAG_IF (agent->identity, SIPTAG_TO_STR (agent->identity)),
+                                     TAG_END ());
+    nua_register (agent->register_nh, TAG_END ());
+  }
+  return TRUE;
+}
+
+/**
+ * sdes_agent_get_contact:
+ * @agent: a #SdesAgent
+ *
+ * Returns: (nullable): the URI of the first bound transport (with the real
+ *   port), or %NULL before #SdesAgent::ready.
+ *
+ * Since: 0.1
+ */
+const gchar *
+sdes_agent_get_contact (SdesAgent *agent)
+{
+  g_return_val_if_fail (SDES_IS_AGENT (agent), NULL);
+  return agent->contact;
+}
+
+/**
+ * sdes_agent_call:
+ * @agent: a started #SdesAgent
+ * @to_uri: the callee ("sip:bob@192.0.2.1:5060", "sips:...")
+ * @local: (nullable): our media for this call; %NULL uses #SdesAgent:local-media
+ * @error: return location for a #GError
+ *
+ * Starts an outgoing call with the agent's SRTP policy. Under
+ * %SDES_SRTP_POLICY_MANDATORY with #SdesAgent:require-secure-signaling and a
+ * non-sips: target, no INVITE is sent (Cisco Table 44) and
+ * %SDES_AGENT_ERROR_INSECURE_SIGNALING is returned.
+ *
+ * Errors: %SDES_AGENT_ERROR_NOT_STARTED, %SDES_AGENT_ERROR_BAD_URI,
+ * %SDES_AGENT_ERROR_NO_LOCAL_MEDIA, %SDES_AGENT_ERROR_INSECURE_SIGNALING,
+ * %SDES_AGENT_ERROR_NEGOTIATION.
+ *
+ * Returns: (transfer full) (nullable): the call, or %NULL on error.
+ *
+ * Since: 0.1
+ */
+static SdesCall *
+agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
+            SdesSrtpPolicy policy, GError **error)
+{
+  g_autoptr(SdesCall) call = NULL;
+
+  if (_sdes_agent_get_nua (agent) == NULL) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NOT_STARTED,
+                 "The agent is not running");
+    return NULL;
+  }
+  if (!g_str_has_prefix (to_uri, "sip:") && !g_str_has_prefix (to_uri, "sips:")) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
+                 "Not a sip: or sips: URI: %s", to_uri);
+    return NULL;
+  }
+  if (local == NULL)
+    local = agent->local_media;
+  if (local == NULL) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NO_LOCAL_MEDIA,
+                 "No local media for the call");
+    return NULL;
+  }
+
+  call = _sdes_call_new_outgoing (agent, to_uri, local, policy,
+                                  _sdes_agent_uri_is_secure (to_uri));
+  if (!_sdes_call_start (call, error))
+    return NULL;
+  g_hash_table_add (agent->calls, g_object_ref (call));
+  return g_steal_pointer (&call);
+}
+
+SdesCall *
+sdes_agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
+                 GError **error)
+{
+  g_return_val_if_fail (SDES_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (to_uri != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return agent_call (agent, to_uri, local, agent->policy, error);
+}
+
+/* A call the agent starts itself (blind transfer): @policy is the one of the
+ * call it replaces (PEERS §2.15: the new dialog inherits it). */
+SdesCall *
+_sdes_agent_call_with_policy (SdesAgent *agent, const gchar *to_uri,
+                              SdesSrtpPolicy policy, GError **error)
+{
+  return agent_call (agent, to_uri, NULL, policy, error);
+}
+
+/**
+ * sdes_agent_shutdown:
+ * @agent: a #SdesAgent
+ *
+ * Ends every call and un-registers, then emits #SdesAgent::shutdown-complete
+ * from the agent's context once Sofia reports its shutdown (nua_r_shutdown
+ * with a final status) and the stack is destroyed.
+ *
+ * Since: 0.1
+ */
+void
+sdes_agent_shutdown (SdesAgent *agent)
+{
+  g_autoptr(GPtrArray) calls = NULL;
+
+  g_return_if_fail (SDES_IS_AGENT (agent));
+
+  if (agent->nua == NULL || agent->shutdown_requested)
+    return;
+
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    calls = g_ptr_array_new_with_free_func (g_object_unref);
+    g_hash_table_iter_init (&iter, agent->calls);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_ptr_array_add (calls, g_object_ref (key));
+  }
+  for (guint i = 0; i < calls->len; i++)
+    _sdes_call_shutdown (g_ptr_array_index (calls, i));
+
+  agent->shutdown_requested = TRUE;
+  if (agent->register_nh != NULL) {
+    nua_handle_destroy (agent->register_nh);
+    agent->register_nh = NULL;
+  }
+  nua_shutdown (agent->nua);
+}
+
+/**
+ * sdes_agent_is_shut_down:
+ * @agent: a #SdesAgent
+ *
+ * Returns: %TRUE once #SdesAgent::shutdown-complete has been emitted.
+ *
+ * Since: 0.1
+ */
+gboolean
+sdes_agent_is_shut_down (SdesAgent *agent)
+{
+  g_return_val_if_fail (SDES_IS_AGENT (agent), FALSE);
+  return agent->shutdown_done;
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                    */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * sdes_agent_new:
+ * @context: (nullable): the #GMainContext to run in; %NULL for the
+ *   thread-default context of the calling thread
+ *
+ * Returns: (transfer full): a new, not yet started agent.
+ *
+ * Since: 0.1
+ */
+SdesAgent *
+sdes_agent_new (GMainContext *context)
+{
+  return g_object_new (SDES_TYPE_AGENT, "main-context", context, NULL);
+}
+
+static void
+sdes_agent_init (SdesAgent *self)
+{
+  self->tls_verify = TRUE;
+  /* Cisco Table 44: keys never go into SDP sent in clear unless the user says so. */
+  self->require_secure_signaling = TRUE;
+  self->policy = SDES_SRTP_POLICY_OPTIONAL;
+  self->calls = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+}
+
+static void
+sdes_agent_dispose (GObject *object)
+{
+  SdesAgent *self = SDES_AGENT (object);
+
+  if (self->nua != NULL && !self->shutdown_done) {
+    gint64 deadline = g_get_monotonic_time () + SHUTDOWN_WAIT_US;
+
+    /* Last reference dropped without sdes_agent_shutdown(), or before its
+     * completion: finish it here, iterating our own context (bounded). */
+    sdes_agent_shutdown (self);
+    g_main_context_push_thread_default (self->context);
+    while (!self->shutdown_done && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (self->context, TRUE);
+    g_main_context_pop_thread_default (self->context);
+    if (!self->shutdown_done)
+      g_warning ("Sofia did not finish its shutdown in time");
+  }
+  if (self->destroy_idle != 0) {
+    GSource *s = g_main_context_find_source_by_id (self->context, self->destroy_idle);
+    if (s != NULL)
+      g_source_destroy (s);
+    self->destroy_idle = 0;
+  }
+  if (self->nua != NULL) {
+    nua_destroy (self->nua);
+    self->nua = NULL;
+  }
+  g_hash_table_remove_all (self->calls);
+  if (self->root != NULL) {
+    g_source_destroy (self->source);
+    self->source = NULL;
+    su_root_destroy (self->root);
+    self->root = NULL;
+  }
+  agent_unstage_tls (self);
+
+  G_OBJECT_CLASS (sdes_agent_parent_class)->dispose (object);
+}
+
+static void
+sdes_agent_finalize (GObject *object)
+{
+  SdesAgent *self = SDES_AGENT (object);
+
+  g_hash_table_unref (self->calls);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_strfreev (self->bind_uris);
+  g_free (self->tls_cert_file);
+  g_free (self->tls_key_file);
+  g_free (self->tls_ca_file);
+  g_free (self->tls_ca_dir);
+  g_free (self->identity);
+  g_free (self->user_agent);
+  g_free (self->registrar);
+  g_free (self->auth_username);
+  if (self->auth_password != NULL)
+    sdes_crypto_wipe (self->auth_password, strlen (self->auth_password));
+  g_free (self->auth_password);
+  g_strfreev (self->suites);
+  g_clear_pointer (&self->local_media, sdes_local_media_unref);
+  g_free (self->contact);
+  g_free (self->warn_host);
+
+  G_OBJECT_CLASS (sdes_agent_parent_class)->finalize (object);
+}
+
+static void
+replace_string (gchar **slot, const GValue *value)
+{
+  g_free (*slot);
+  *slot = g_value_dup_string (value);
+}
+
+static void
+sdes_agent_set_property (GObject *object, guint prop_id, const GValue *value,
+                         GParamSpec *pspec)
+{
+  SdesAgent *self = SDES_AGENT (object);
+
+  switch (prop_id) {
+    case PROP_MAIN_CONTEXT: {
+      GMainContext *ctx = g_value_get_boxed (value);
+      self->context = ctx ? g_main_context_ref (ctx)
+                          : g_main_context_ref_thread_default ();
+      break;
+    }
+    case PROP_BIND_URIS:
+      g_strfreev (self->bind_uris);
+      self->bind_uris = g_value_dup_boxed (value);
+      break;
+    case PROP_TLS_CERT_FILE: replace_string (&self->tls_cert_file, value); break;
+    case PROP_TLS_KEY_FILE: replace_string (&self->tls_key_file, value); break;
+    case PROP_TLS_CA_FILE: replace_string (&self->tls_ca_file, value); break;
+    case PROP_TLS_CA_DIR: replace_string (&self->tls_ca_dir, value); break;
+    case PROP_TLS_VERIFY:
+      /* Warned about at sdes_agent_start(), where it takes effect. */
+      self->tls_verify = g_value_get_boolean (value);
+      break;
+    case PROP_IDENTITY: replace_string (&self->identity, value); break;
+    case PROP_USER_AGENT: replace_string (&self->user_agent, value); break;
+    case PROP_REGISTRAR: replace_string (&self->registrar, value); break;
+    case PROP_AUTH_USERNAME: replace_string (&self->auth_username, value); break;
+    case PROP_AUTH_PASSWORD:
+      if (self->auth_password != NULL)
+        sdes_crypto_wipe (self->auth_password, strlen (self->auth_password));
+      replace_string (&self->auth_password, value);
+      break;
+    case PROP_SRTP_POLICY: self->policy = g_value_get_enum (value); break;
+    case PROP_SUITES:
+      g_strfreev (self->suites);
+      self->suites = g_value_dup_boxed (value);
+      break;
+    case PROP_OFFER_STYLE:
+      self->offer_style = g_value_get_enum (value);
+      break;
+    case PROP_REQUIRE_SECURE_SIGNALING:
+      self->require_secure_signaling = g_value_get_boolean (value);
+      break;
+    case PROP_AUTO_ANSWER: self->auto_answer = g_value_get_boolean (value); break;
+    case PROP_LOCAL_MEDIA:
+      g_clear_pointer (&self->local_media, sdes_local_media_unref);
+      self->local_media = g_value_dup_boxed (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+sdes_agent_get_property (GObject *object, guint prop_id, GValue *value,
+                         GParamSpec *pspec)
+{
+  SdesAgent *self = SDES_AGENT (object);
+
+  switch (prop_id) {
+    case PROP_MAIN_CONTEXT: g_value_set_boxed (value, self->context); break;
+    case PROP_BIND_URIS: g_value_set_boxed (value, self->bind_uris); break;
+    case PROP_TLS_CERT_FILE: g_value_set_string (value, self->tls_cert_file); break;
+    case PROP_TLS_KEY_FILE: g_value_set_string (value, self->tls_key_file); break;
+    case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
+    case PROP_TLS_CA_DIR: g_value_set_string (value, self->tls_ca_dir); break;
+    case PROP_TLS_VERIFY: g_value_set_boolean (value, self->tls_verify); break;
+    case PROP_IDENTITY: g_value_set_string (value, self->identity); break;
+    case PROP_USER_AGENT: g_value_set_string (value, self->user_agent); break;
+    case PROP_REGISTRAR: g_value_set_string (value, self->registrar); break;
+    case PROP_AUTH_USERNAME: g_value_set_string (value, self->auth_username); break;
+    case PROP_AUTH_PASSWORD: g_value_set_string (value, NULL); break;  /* write-only in effect */
+    case PROP_SRTP_POLICY: g_value_set_enum (value, self->policy); break;
+    case PROP_SUITES: g_value_set_boxed (value, self->suites); break;
+    case PROP_OFFER_STYLE:
+      g_value_set_enum (value, self->offer_style);
+      break;
+    case PROP_REQUIRE_SECURE_SIGNALING:
+      g_value_set_boolean (value, self->require_secure_signaling);
+      break;
+    case PROP_AUTO_ANSWER: g_value_set_boolean (value, self->auto_answer); break;
+    case PROP_LOCAL_MEDIA: g_value_set_boxed (value, self->local_media); break;
+    case PROP_CONTACT: g_value_set_string (value, self->contact); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static GParamSpec *
+string_prop (const gchar *name, const gchar *blurb)
+{
+  return g_param_spec_string (name, NULL, blurb, NULL,
+                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+sdes_agent_class_init (SdesAgentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sdes_agent_dispose;
+  object_class->finalize = sdes_agent_finalize;
+  object_class->set_property = sdes_agent_set_property;
+  object_class->get_property = sdes_agent_get_property;
+
+  /**
+   * SdesAgent:main-context:
+   *
+   * The #GMainContext that runs Sofia's sockets and timers and emits every
+   * signal of the agent and its calls. %NULL at construction means the
+   * thread-default context.
+   *
+   * Since: 0.1
+   */
+  props[PROP_MAIN_CONTEXT] =
+      g_param_spec_boxed ("main-context", NULL, "GMainContext Sofia runs in",
+                          G_TYPE_MAIN_CONTEXT,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:bind-uris:
+   *
+   * Transports to bind: at most one sip: URI (e.g.
+   * "sip:127.0.0.1:0;transport=udp"; without a transport parameter both UDP
+   * and TCP) and one sips: URI (TLS). Port 0 picks a free port. Read at
+   * sdes_agent_start().
+   *
+   * Since: 0.1
+   */
+  props[PROP_BIND_URIS] =
+      g_param_spec_boxed ("bind-uris", NULL, "sip:/sips: URIs to bind",
+                          G_TYPE_STRV, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  props[PROP_TLS_CERT_FILE] = string_prop ("tls-cert-file", "PEM certificate (chain) for TLS");
+  props[PROP_TLS_KEY_FILE] = string_prop ("tls-key-file", "PEM private key for TLS");
+  props[PROP_TLS_CA_FILE] = string_prop ("tls-ca-file", "PEM file of trusted CA certificates");
+  props[PROP_TLS_CA_DIR] = string_prop ("tls-ca-dir",
+                                        "Directory of trusted CA certificates (*.pem, *.crt)");
+  /**
+   * SdesAgent:tls-verify:
+   *
+   * Verify TLS peers against the trusted CAs ("only accept trusted
+   * certificates"). Turning it off logs a warning: a man in the middle then
+   * reads every a=crypto key.
+   *
+   * Since: 0.1
+   */
+  props[PROP_TLS_VERIFY] =
+      g_param_spec_boolean ("tls-verify", NULL, "Verify TLS peer certificates", TRUE,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  props[PROP_IDENTITY] = string_prop ("identity", "Our address-of-record (From)");
+  props[PROP_USER_AGENT] = string_prop ("user-agent", "User-Agent header value");
+  props[PROP_REGISTRAR] = string_prop ("registrar", "Registrar URI; unset: no REGISTER");
+  props[PROP_AUTH_USERNAME] = string_prop ("auth-username",
+                                           "Digest user name for 401/407 challenges");
+  props[PROP_AUTH_PASSWORD] = string_prop ("auth-password",
+                                           "Digest password (never read back)");
+  /**
+   * SdesAgent:srtp-policy:
+   *
+   * SRTP policy of new calls (Cisco Table 46 rows).
+   *
+   * Since: 0.1
+   */
+  props[PROP_SRTP_POLICY] =
+      g_param_spec_enum ("srtp-policy", NULL, "SRTP policy of new calls",
+                         SDES_TYPE_SRTP_POLICY, SDES_SRTP_POLICY_OPTIONAL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  props[PROP_SUITES] =
+      g_param_spec_boxed ("suites", NULL,
+                          "Crypto suites to offer/accept, in preference order (NULL: engine default)",
+                          G_TYPE_STRV, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:require-secure-signaling:
+   *
+   * Cisco Table 44: under the mandatory policy, refuse to send an SRTP offer
+   * over signaling that is not TLS end to end (sips:).
+   *
+   * Since: 0.1
+   */
+  props[PROP_REQUIRE_SECURE_SIGNALING] =
+      g_param_spec_boolean ("require-secure-signaling", NULL,
+                            "Mandatory SRTP needs sips: signaling", TRUE,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:offer-style:
+   * How new calls offer under the optional policy: one RTP/SAVP m-line
+   * (fallback by a new INVITE after a 4xx) or RTP/AVP + RTP/SAVP m-lines.
+   * Since: 0.1
+   */
+  props[PROP_OFFER_STYLE] =
+      g_param_spec_enum ("offer-style", NULL, "Offer style under the optional policy",
+                         SDES_TYPE_OFFER_STYLE, SDES_OFFER_STYLE_SAVP,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  props[PROP_AUTO_ANSWER] =
+      g_param_spec_boolean ("auto-answer", NULL,
+                            "Accept acceptable incoming calls without asking", FALSE,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  props[PROP_LOCAL_MEDIA] =
+      g_param_spec_boxed ("local-media", NULL,
+                          "Default local media of calls (and of every incoming call)",
+                          SDES_TYPE_LOCAL_MEDIA, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  props[PROP_CONTACT] =
+      g_param_spec_string ("contact", NULL, "URI of the first bound transport", NULL,
+                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * SdesAgent::incoming-call:
+   * @agent: the agent
+   * @call: the new #SdesCall, in %SDES_CALL_STATE_INCOMING
+   *
+   * An INVITE with an acceptable offer arrived. Call sdes_call_accept() or
+   * sdes_call_reject() (now or later); take a reference to keep the object.
+   * Offers the policy cannot accept were already answered with 488.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_INCOMING_CALL] =
+      g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, SDES_TYPE_CALL);
+  /**
+   * SdesAgent::ready:
+   *
+   * The transports are bound; #SdesAgent:contact is set.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_READY] =
+      g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * SdesAgent::registered:
+   * @status: final SIP status of the REGISTER
+   * @reason: its reason phrase
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_REGISTERED] =
+      g_signal_new ("registered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * SdesAgent::shutdown-complete:
+   *
+   * Sofia finished its shutdown and the stack was destroyed.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_SHUTDOWN_COMPLETE] =
+      g_signal_new ("shutdown-complete", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}

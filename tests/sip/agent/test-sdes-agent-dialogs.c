@@ -1,0 +1,1169 @@
+/* srtpsdes — SdesAgent/SdesCall: TLS, forking, redirect, transfer, digest,
+ * late offer; real Sofia stacks and SIPp on 127.0.0.1
+ *
+ * Copyright (C) 2026 srtpsdes developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Agents run in this process on one GMainContext; a watchdog timeout source
+ * fails the test instead of hanging. What one of our agents cannot produce
+ * (a forking proxy, a redirect server, a digest challenge, a late-offer
+ * INVITE) is played by SIPp with the scenarios in tests/sip/agent/sipp/.
+ * TLS certificates are made by the openssl CLI in a temporary directory.
+ */
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
+#include "sdes-agent.h"
+
+#define WATCHDOG_SECONDS 60
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Sofia-SIP's TLS transport leaks its SSL objects (tests/lsan.supp); the
+ * suppressions name Sofia functions, which the fast unwinder never reaches
+ * through libcrypto (no frame pointers). ASAN_OPTIONS from the environment
+ * still override these defaults. */
+const char *__asan_default_options (void);
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0:malloc_context_size=40";
+}
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Harness                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  GMainContext *ctx;
+  GSource *watchdog;
+  GPtrArray *agents;          /* SdesAgent*, shut down in teardown */
+  gchar *tmpdir;              /* certificates, SIPp's cwd */
+} Fixture;
+
+typedef struct {
+  SdesAgent *agent;
+  gchar *uri;                 /* "sip(s):user@host:port" */
+  SdesCall *incoming;         /* last incoming call (ref) */
+  guint incoming_count;
+} Peer;
+
+static gboolean
+watchdog_fired (gpointer data)
+{
+  g_error ("watchdog: test did not finish within %d s", WATCHDOG_SECONDS);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for (Fixture *f, const gboolean *flag)
+{
+  while (!*flag)
+    g_main_context_iteration (f->ctx, TRUE);
+}
+
+static void
+set_flag (gpointer instance, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->ctx = g_main_context_new ();
+  g_main_context_push_thread_default (f->ctx);
+  f->watchdog = g_timeout_source_new_seconds (WATCHDOG_SECONDS);
+  g_source_set_callback (f->watchdog, watchdog_fired, NULL, NULL);
+  g_source_attach (f->watchdog, f->ctx);
+  f->agents = g_ptr_array_new_with_free_func (g_object_unref);
+  f->tmpdir = g_dir_make_tmp ("srtpsdes-agent-test-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_tree (const gchar *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *child = g_build_filename (path, name, NULL);
+    g_unlink (child);
+  }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  for (guint i = 0; i < f->agents->len; i++) {
+    SdesAgent *agent = g_ptr_array_index (f->agents, i);
+    gboolean done = FALSE;
+
+    if (sdes_agent_is_shut_down (agent))
+      continue;
+    g_signal_connect (agent, "shutdown-complete", G_CALLBACK (set_flag), &done);
+    sdes_agent_shutdown (agent);
+    wait_for (f, &done);
+  }
+  g_ptr_array_unref (f->agents);
+  g_source_destroy (f->watchdog);
+  g_source_unref (f->watchdog);
+  g_main_context_pop_thread_default (f->ctx);
+  while (g_main_context_iteration (f->ctx, FALSE))
+    ;
+  g_main_context_unref (f->ctx);
+  remove_tree (f->tmpdir);
+  g_free (f->tmpdir);
+}
+
+static SdesLocalMedia *
+make_local (guint port)
+{
+  SdesLocalMedia *local = sdes_local_media_new ("127.0.0.1");
+  guint s = sdes_local_media_add_stream (local, SDES_MEDIA_TYPE_AUDIO, port);
+  sdes_local_media_add_codec (local, s, 0, "PCMU", 8000, 1, NULL);
+  return local;
+}
+
+/* A new agent bound to @binds (NULL-terminated), not started yet. */
+static SdesAgent *
+new_agent (Fixture *f, const gchar *const *binds, guint media_port)
+{
+  g_autoptr(SdesLocalMedia) local = make_local (media_port);
+  SdesAgent *agent = sdes_agent_new (f->ctx);
+
+  g_object_set (agent, "bind-uris", binds, "local-media", local,
+                "user-agent", "srtpsdes-test",
+                /* The UDP/TCP matrix tests negotiate SRTP over plain
+                 * signaling; TLS tests turn Table 44 back on. */
+                "require-secure-signaling", FALSE, NULL);
+  g_ptr_array_add (f->agents, agent);
+  return agent;
+}
+
+static void
+start_agent (Fixture *f, SdesAgent *agent)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ready = FALSE;
+  gulong id = g_signal_connect (agent, "ready", G_CALLBACK (set_flag), &ready);
+
+  g_assert_true (sdes_agent_start (agent, &error));
+  g_assert_no_error (error);
+  wait_for (f, &ready);
+  g_signal_handler_disconnect (agent, id);
+  g_assert_nonnull (sdes_agent_get_contact (agent));
+}
+
+static void
+on_peer_incoming (SdesAgent *agent, SdesCall *call, Peer *p)
+{
+  g_clear_object (&p->incoming);
+  p->incoming = g_object_ref (call);
+  p->incoming_count++;
+}
+
+/* "sip:127.0.0.1:5060" + "bob" -> "sip:bob@127.0.0.1:5060" (same for sips:). */
+static gchar *
+user_uri (const gchar *contact, const gchar *user)
+{
+  const gchar *colon = strchr (contact, ':');
+
+  g_assert_nonnull (colon);
+  return g_strdup_printf ("%.*s:%s@%s", (int) (colon - contact), contact, user, colon + 1);
+}
+
+/* Starts @agent as an auto-answering callee named @user. */
+static void
+peer_init (Fixture *f, Peer *p, SdesAgent *agent, const gchar *user)
+{
+  p->agent = agent;
+  g_object_set (agent, "auto-answer", TRUE, NULL);
+  g_signal_connect (agent, "incoming-call", G_CALLBACK (on_peer_incoming), p);
+  start_agent (f, agent);
+  p->uri = user_uri (sdes_agent_get_contact (agent), user);
+}
+
+static void
+peer_clear (Peer *p)
+{
+  if (p->agent != NULL)
+    g_signal_handlers_disconnect_by_data (p->agent, p);
+  g_clear_object (&p->incoming);
+  g_clear_pointer (&p->uri, g_free);
+}
+
+static SdesAgent *
+new_udp_agent (Fixture *f, guint media_port)
+{
+  const gchar *binds[] = { "sip:127.0.0.1:0;transport=udp", NULL };
+  return new_agent (f, binds, media_port);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Calls                                                                      */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  gboolean ready;
+  gboolean ended;
+  guint end_status;
+  gchar *end_reason;
+  GPtrArray *media;           /* from media-ready */
+  GPtrArray *early;           /* SdesMediaDescription* of each early-media, in order */
+  GPtrArray *early_tags;      /* gchar* */
+  GPtrArray *released_tags;   /* gchar*, early-media-released */
+  GPtrArray *redirects;       /* gchar*, redirected */
+} CallWatch;
+
+static void
+on_media_ready (SdesCall *call, GPtrArray *media, CallWatch *w)
+{
+  w->ready = TRUE;
+  g_clear_pointer (&w->media, g_ptr_array_unref);
+  w->media = g_ptr_array_ref (media);
+}
+
+static void
+on_early_media (SdesCall *call, const gchar *tag, GPtrArray *media, CallWatch *w)
+{
+  g_assert_cmpuint (media->len, ==, 1);
+  g_ptr_array_add (w->early, sdes_media_description_ref (g_ptr_array_index (media, 0)));
+  g_ptr_array_add (w->early_tags, g_strdup (tag));
+}
+
+static void
+on_released (SdesCall *call, const gchar *tag, CallWatch *w)
+{
+  g_ptr_array_add (w->released_tags, g_strdup (tag));
+}
+
+static void
+on_redirected (SdesCall *call, const gchar *target, CallWatch *w)
+{
+  g_ptr_array_add (w->redirects, g_strdup (target));
+}
+
+static void
+on_ended (SdesCall *call, guint status, const gchar *reason, CallWatch *w)
+{
+  w->ended = TRUE;
+  w->end_status = status;
+  g_free (w->end_reason);
+  w->end_reason = g_strdup (reason);
+}
+
+static void
+watch_call (SdesCall *call, CallWatch *w)
+{
+  w->early = g_ptr_array_new_with_free_func ((GDestroyNotify) sdes_media_description_unref);
+  w->early_tags = g_ptr_array_new_with_free_func (g_free);
+  w->released_tags = g_ptr_array_new_with_free_func (g_free);
+  w->redirects = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (call, "media-ready", G_CALLBACK (on_media_ready), w);
+  g_signal_connect (call, "early-media", G_CALLBACK (on_early_media), w);
+  g_signal_connect (call, "early-media-released", G_CALLBACK (on_released), w);
+  g_signal_connect (call, "redirected", G_CALLBACK (on_redirected), w);
+  g_signal_connect (call, "ended", G_CALLBACK (on_ended), w);
+}
+
+static void
+unwatch_call (SdesCall *call, CallWatch *w)
+{
+  g_signal_handlers_disconnect_by_data (call, w);
+  g_clear_pointer (&w->media, g_ptr_array_unref);
+  g_clear_pointer (&w->early, g_ptr_array_unref);
+  g_clear_pointer (&w->early_tags, g_ptr_array_unref);
+  g_clear_pointer (&w->released_tags, g_ptr_array_unref);
+  g_clear_pointer (&w->redirects, g_ptr_array_unref);
+  g_clear_pointer (&w->end_reason, g_free);
+}
+
+static void
+wait_ready_or_ended (Fixture *f, CallWatch *w)
+{
+  while (!w->ready && !w->ended)
+    g_main_context_iteration (f->ctx, TRUE);
+}
+
+static void
+hangup_and_wait (Fixture *f, SdesCall *call, CallWatch *w)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sdes_call_hangup (call, &error));
+  g_assert_no_error (error);
+  while (!w->ended)
+    g_main_context_iteration (f->ctx, TRUE);
+}
+
+static gchar *
+call_sdp (SdesCall *call, const gchar *which)
+{
+  gchar *sdp = NULL;
+  g_object_get (call, which, &sdp, NULL);
+  return sdp;
+}
+
+/* The first m= line of @sdp without the port, e.g. "m=audio RTP/SAVP 0". */
+static gchar *
+m_line_profile (const gchar *sdp)
+{
+  g_auto(GStrv) lines = g_strsplit (sdp, "\n", -1);
+
+  for (guint i = 0; lines[i]; i++) {
+    g_strchomp (lines[i]);
+    if (g_str_has_prefix (lines[i], "m=")) {
+      g_auto(GStrv) f = g_strsplit (lines[i], " ", 4);
+      return g_strdup_printf ("%s %s %s", f[0], f[2], f[3]);
+    }
+  }
+  return NULL;
+}
+
+static guint
+count_crypto (const gchar *sdp)
+{
+  guint n = 0;
+  for (const gchar *p = sdp; (p = strstr (p, "a=crypto:")) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* A fresh AES_CM_128_HMAC_SHA1_80 key, tag 1: the base64 inline value (for
+ * SIPp's -key) and the attribute to compare with. */
+static gchar *
+make_test_key (SdesCryptoAttr **attr_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCryptoAttr) attr =
+      sdes_crypto_attr_generate (SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, 1, 0, 0, 0, &error);
+  g_autofree gchar *text = NULL;
+  const gchar *inl;
+
+  g_assert_no_error (error);
+  text = sdes_crypto_attr_format (attr);
+  inl = strstr (text, "inline:");
+  g_assert_nonnull (inl);
+  *attr_out = g_steal_pointer (&attr);
+  return g_strndup (inl + 7, strcspn (inl + 7, "| "));
+}
+
+/* ------------------------------------------------------------------------- */
+/* SIPp                                                                       */
+/* ------------------------------------------------------------------------- */
+
+static guint
+free_udp_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                          G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (sock, any, FALSE, &error));
+  bound = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+typedef struct {
+  GSubprocess *proc;
+  guint port;
+  gboolean exited;
+} Sipp;
+
+static void
+sipp_exited (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Sipp *s = data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, &error);
+  g_assert_no_error (error);
+  s->exited = TRUE;
+}
+
+/* TRUE once some socket is bound to UDP 127.0.0.1:@port (Linux
+ * /proc/net/udp, "0100007F:PORT" in hex): looking does not disturb SIPp's
+ * own bind, as a test bind of ours would. */
+static gboolean
+udp_port_bound (guint port)
+{
+  g_autofree gchar *table = NULL;
+  g_autofree gchar *needle = g_strdup_printf (" 0100007F:%04X ", port);
+
+  if (!g_file_get_contents ("/proc/net/udp", &table, NULL, NULL))
+    return TRUE;   /* cannot tell: rely on SIP retransmissions */
+  return strstr (table, needle) != NULL;
+}
+
+static gboolean
+tick (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* SIPp as a UAS must listen before we send the INVITE: an ICMP port
+ * unreachable would fail the call at once (503). SIPp has no readiness
+ * signal, so its port is looked up every 20 ms (bounded by the watchdog). */
+static void
+sipp_wait_listening (Fixture *f, Sipp *s)
+{
+  while (!udp_port_bound (s->port)) {
+    gboolean fired = FALSE;
+    GSource *t = g_timeout_source_new (20);
+
+    g_assert_false (s->exited);
+    g_source_set_callback (t, tick, &fired, NULL);
+    g_source_attach (t, f->ctx);
+    wait_for (f, &fired);
+    g_source_destroy (t);
+    g_source_unref (t);
+  }
+}
+
+/* Starts SIPp with @scenario on 127.0.0.1 (UDP, one call, bounded by
+ * -timeout); @remote is "host:port" for a UAC scenario, NULL for a UAS.
+ * @keys are -key name/value pairs. Returns FALSE (test skipped) without
+ * sipp. */
+static gboolean
+sipp_start (Fixture *f, Sipp *s, const gchar *scenario, const gchar *remote,
+            const gchar *const *keys)
+{
+  g_autofree gchar *sipp = g_find_program_in_path ("sipp");
+  g_autofree gchar *path = g_build_filename (SIPP_SCENARIO_DIR, scenario, NULL);
+  g_autofree gchar *port = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+
+  if (sipp == NULL) {
+    g_test_skip ("sipp not installed");
+    return FALSE;
+  }
+  s->port = free_udp_port ();
+  port = g_strdup_printf ("%u", s->port);
+  g_ptr_array_add (argv, g_strdup (sipp));
+  if (remote != NULL)
+    g_ptr_array_add (argv, g_strdup (remote));
+  {
+    const gchar *fixed[] = { "-sf", path, "-i", "127.0.0.1", "-p", port, "-t", "u1",
+                             "-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error",
+                             "-max_recv_loops", "1000", NULL };
+    for (guint i = 0; fixed[i] != NULL; i++)
+      g_ptr_array_add (argv, g_strdup (fixed[i]));
+  }
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i += 2) {
+    g_ptr_array_add (argv, g_strdup ("-key"));
+    g_ptr_array_add (argv, g_strdup (keys[i]));
+    g_ptr_array_add (argv, g_strdup (keys[i + 1]));
+  }
+  g_ptr_array_add (argv, NULL);
+
+  /* SRTPSDES_SIPP_TRACE=<dir>: SIPp writes its message and error traces
+   * there (debugging aid; the traces contain keys). */
+  if (g_getenv ("SRTPSDES_SIPP_TRACE") != NULL) {
+    g_ptr_array_insert (argv, argv->len - 1, g_strdup ("-trace_msg"));
+    g_ptr_array_insert (argv, argv->len - 1, g_strdup ("-trace_err"));
+  }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_cwd (launcher, g_getenv ("SRTPSDES_SIPP_TRACE") != NULL
+                                           ? g_getenv ("SRTPSDES_SIPP_TRACE") : f->tmpdir);
+  s->proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (s->proc, NULL, sipp_exited, s);
+  if (remote == NULL)
+    sipp_wait_listening (f, s);
+  return TRUE;
+}
+
+/* Waits for SIPp to end; it exits 0 only when its one call followed the
+ * scenario (every expected request, header check and response). */
+static void
+sipp_finish (Fixture *f, Sipp *s)
+{
+  wait_for (f, &s->exited);
+  g_assert_true (g_subprocess_get_if_exited (s->proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (s->proc), ==, 0);
+  g_clear_object (&s->proc);
+}
+
+/* ------------------------------------------------------------------------- */
+/* TLS                                                                        */
+/* ------------------------------------------------------------------------- */
+
+static void
+run_openssl (Fixture *f, const gchar *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *err = NULL;
+  gint status = 0;
+
+  g_ptr_array_add (argv, (gpointer) "openssl");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (f->tmpdir, (gchar **) argv->pdata, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("openssl %s failed: %s", args[0], err);
+}
+
+/* Makes CA "<ca>.pem"/"<ca>.key" (self-signed) when @cert is NULL, else
+ * "<cert>.pem"/"<cert>.key" for 127.0.0.1/localhost signed by @ca. P-256
+ * keys: fast to make. */
+static void
+make_cert (Fixture *f, const gchar *ca, const gchar *cert)
+{
+  g_autofree gchar *ca_pem = g_strdup_printf ("%s.pem", ca);
+  g_autofree gchar *ca_key = g_strdup_printf ("%s.key", ca);
+
+  if (cert == NULL) {
+    g_autofree gchar *subj = g_strdup_printf ("/CN=srtpsdes test %s", ca);
+    const gchar *args[] = { "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                            "-subj", subj, "-keyout", ca_key, "-out", ca_pem, NULL };
+    run_openssl (f, args);
+  } else {
+    g_autofree gchar *pem = g_strdup_printf ("%s.pem", cert);
+    g_autofree gchar *key = g_strdup_printf ("%s.key", cert);
+    const gchar *args[] = { "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                            "-subj", "/CN=127.0.0.1", "-CA", ca_pem, "-CAkey", ca_key,
+                            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                            "-keyout", key, "-out", pem, NULL };
+    run_openssl (f, args);
+  }
+}
+
+static gchar *
+tmp_path (Fixture *f, const gchar *name)
+{
+  return g_build_filename (f->tmpdir, name, NULL);
+}
+
+/* Trusted CA "ca" with leaf "agent"; untrusted CA "rogue-ca" with "rogue". */
+static void
+make_tls_files (Fixture *f)
+{
+  make_cert (f, "ca", NULL);
+  make_cert (f, "ca", "agent");
+  make_cert (f, "rogue-ca", NULL);
+  make_cert (f, "rogue-ca", "rogue");
+}
+
+/* An agent on sips:127.0.0.1:<any> presenting @cert ("agent" or "rogue")
+ * and trusting "ca". */
+static SdesAgent *
+new_tls_agent (Fixture *f, const gchar *cert, gboolean also_udp, guint media_port)
+{
+  const gchar *tls_only[] = { "sips:127.0.0.1:0", NULL };
+  const gchar *both[] = { "sip:127.0.0.1:0;transport=udp", "sips:127.0.0.1:0", NULL };
+  g_autofree gchar *cert_name = g_strdup_printf ("%s.pem", cert);
+  g_autofree gchar *key_name = g_strdup_printf ("%s.key", cert);
+  g_autofree gchar *cert_file = tmp_path (f, cert_name);
+  g_autofree gchar *key_file = tmp_path (f, key_name);
+  g_autofree gchar *ca_file = tmp_path (f, "ca.pem");
+  SdesAgent *agent = new_agent (f, also_udp ? both : tls_only, media_port);
+
+  g_object_set (agent, "tls-cert-file", cert_file, "tls-key-file", key_file,
+                "tls-ca-file", ca_file, NULL);
+  return agent;
+}
+
+typedef struct {
+  SdesSrtpPolicy caller;
+  SdesSrtpPolicy callee;
+  guint end_status;          /* 0: established */
+  gboolean secure;
+  const gchar *offer_m;
+  const gchar *answer_m;
+} PolicyCase;
+
+/* Cisco Table 46 over sips: with require-secure-signaling on both sides:
+ * the signaling is secure, so Table 44 allows keys and the outcome is the
+ * same as the plain table (mandatory works without any "allow insecure"). */
+static const PolicyCase tls_cases[] = {
+  { SDES_SRTP_POLICY_OFF, SDES_SRTP_POLICY_OFF, 0, FALSE, "m=audio RTP/AVP 0", "m=audio RTP/AVP 0" },
+  { SDES_SRTP_POLICY_OFF, SDES_SRTP_POLICY_OPTIONAL, 0, FALSE, "m=audio RTP/AVP 0", "m=audio RTP/AVP 0" },
+  { SDES_SRTP_POLICY_OFF, SDES_SRTP_POLICY_MANDATORY, 488, FALSE, "m=audio RTP/AVP 0", NULL },
+  { SDES_SRTP_POLICY_OPTIONAL, SDES_SRTP_POLICY_OFF, 0, FALSE, "m=audio RTP/AVP 0", "m=audio RTP/AVP 0" },
+  { SDES_SRTP_POLICY_OPTIONAL, SDES_SRTP_POLICY_OPTIONAL, 0, TRUE, "m=audio RTP/SAVP 0", "m=audio RTP/SAVP 0" },
+  { SDES_SRTP_POLICY_OPTIONAL, SDES_SRTP_POLICY_MANDATORY, 0, TRUE, "m=audio RTP/SAVP 0", "m=audio RTP/SAVP 0" },
+  { SDES_SRTP_POLICY_MANDATORY, SDES_SRTP_POLICY_OFF, 488, FALSE, "m=audio RTP/SAVP 0", NULL },
+  { SDES_SRTP_POLICY_MANDATORY, SDES_SRTP_POLICY_OPTIONAL, 0, TRUE, "m=audio RTP/SAVP 0", "m=audio RTP/SAVP 0" },
+  { SDES_SRTP_POLICY_MANDATORY, SDES_SRTP_POLICY_MANDATORY, 0, TRUE, "m=audio RTP/SAVP 0", "m=audio RTP/SAVP 0" },
+};
+
+static void
+test_tls_policy_table (Fixture *f, gconstpointer data)
+{
+  SdesAgent *alice, *bob_agent;
+  Peer bob = { 0 };
+
+  make_tls_files (f);
+  alice = new_tls_agent (f, "agent", FALSE, 40000);
+  bob_agent = new_tls_agent (f, "agent", FALSE, 41000);
+  g_object_set (alice, "require-secure-signaling", TRUE, NULL);
+  g_object_set (bob_agent, "require-secure-signaling", TRUE, NULL);
+  start_agent (f, alice);
+  peer_init (f, &bob, bob_agent, "bob");
+  g_assert_true (g_str_has_prefix (bob.uri, "sips:bob@127.0.0.1:"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (tls_cases); i++) {
+    const PolicyCase *c = &tls_cases[i];
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SdesCall) call = NULL;
+    g_autofree gchar *offer = NULL, *offer_m = NULL;
+    CallWatch w = { 0 };
+    guint before = bob.incoming_count;
+
+    g_object_set (alice, "srtp-policy", c->caller, NULL);
+    g_object_set (bob_agent, "srtp-policy", c->callee, NULL);
+    call = sdes_agent_call (alice, bob.uri, NULL, &error);
+    g_assert_no_error (error);
+    watch_call (call, &w);
+    wait_ready_or_ended (f, &w);
+    offer = call_sdp (call, "local-sdp");
+    offer_m = m_line_profile (offer);
+    g_test_message ("TLS: caller %u callee %u -> %s (%u), secure=%d, offer '%s'",
+                    c->caller, c->callee, w.ended ? "ended" : "established", w.end_status,
+                    sdes_call_is_secure (call), offer_m);
+    g_assert_cmpstr (offer_m, ==, c->offer_m);
+    if (c->end_status != 0) {
+      g_assert_true (w.ended);
+      g_assert_cmpuint (w.end_status, ==, c->end_status);
+      g_assert_cmpuint (bob.incoming_count, ==, before);
+    } else {
+      g_autofree gchar *answer = call_sdp (call, "remote-sdp");
+      g_autofree gchar *answer_m = m_line_profile (answer);
+      CallWatch bw = { 0 };
+
+      g_assert_true (w.ready);
+      g_assert_cmpuint (bob.incoming_count, ==, before + 1);
+      g_assert_cmpstr (answer_m, ==, c->answer_m);
+      g_assert_cmpuint (count_crypto (answer), ==, c->secure ? 1 : 0);
+      g_assert_cmpint (sdes_call_is_secure (call), ==, c->secure);
+      watch_call (bob.incoming, &bw);
+      hangup_and_wait (f, call, &w);
+      while (!bw.ended)
+        g_main_context_iteration (f->ctx, TRUE);
+      unwatch_call (bob.incoming, &bw);
+    }
+    unwatch_call (call, &w);
+  }
+  peer_clear (&bob);
+}
+
+/* "Only accept trusted certificates" (Yealink), on by default: a callee
+ * whose certificate is not signed by a trusted CA is never reached. */
+static void
+test_tls_untrusted_peer_fails (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCall) call = NULL;
+  SdesAgent *alice, *bob_agent;
+  Peer bob = { 0 };
+  CallWatch w = { 0 };
+  gboolean verify = FALSE;
+
+  make_tls_files (f);
+  alice = new_tls_agent (f, "agent", FALSE, 40000);
+  bob_agent = new_tls_agent (f, "rogue", FALSE, 41000);
+  g_object_get (alice, "tls-verify", &verify, NULL);
+  g_assert_true (verify);
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY,
+                "require-secure-signaling", TRUE, NULL);
+  start_agent (f, alice);
+  peer_init (f, &bob, bob_agent, "bob");
+
+  call = sdes_agent_call (alice, bob.uri, NULL, &error);
+  g_assert_no_error (error);
+  watch_call (call, &w);
+  wait_ready_or_ended (f, &w);
+  g_test_message ("call to an untrusted certificate: %u %s", w.end_status, w.end_reason);
+  g_assert_true (w.ended);
+  g_assert_false (w.ready);
+  /* Sofia 1.12.11 does not report the failed handshake to the transaction:
+   * the INVITE times out (timer B, 32 s) and the reason names TLS. */
+  g_assert_cmpuint (w.end_status, ==, 408);
+  g_assert_nonnull (strstr (w.end_reason, "TLS"));
+  g_assert_cmpuint (bob.incoming_count, ==, 0);
+  unwatch_call (call, &w);
+  peer_clear (&bob);
+}
+
+/* tls-verify=FALSE is loud (a man in the middle reads every key) and then
+ * really accepts the untrusted certificate. */
+static void
+test_tls_verify_off_warns (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCall) call = NULL;
+  SdesAgent *alice, *bob_agent;
+  Peer bob = { 0 };
+  CallWatch w = { 0 };
+
+  make_tls_files (f);
+  alice = new_tls_agent (f, "agent", FALSE, 40000);
+  bob_agent = new_tls_agent (f, "rogue", FALSE, 41000);
+  g_object_set (alice, "tls-verify", FALSE, NULL);
+  g_test_expect_message ("srtpsdes-sip", G_LOG_LEVEL_WARNING, "*verification is OFF*");
+  start_agent (f, alice);
+  g_test_assert_expected_messages ();
+  peer_init (f, &bob, bob_agent, "bob");
+
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY, NULL);
+  call = sdes_agent_call (alice, bob.uri, NULL, &error);
+  g_assert_no_error (error);
+  watch_call (call, &w);
+  wait_ready_or_ended (f, &w);
+  g_assert_true (w.ready);
+  g_assert_true (sdes_call_is_secure (call));
+  hangup_and_wait (f, call, &w);
+  unwatch_call (call, &w);
+  peer_clear (&bob);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Forking (SIPp as the forking proxy)                                        */
+/* ------------------------------------------------------------------------- */
+
+/* PEERS §2.3, Cisco "Signaling Forking", RFC 3261 §13.2.2.4: two 183s from
+ * different To-tags with different keys give two early-media signals, each
+ * with its own remote key; the 200 of the second fork wins (media-ready has
+ * its key), the first fork's keys are released, and its late 200 is ACKed
+ * and BYEd (SIPp checks both requests carry tag=fork-one; Sofia's nta does
+ * this itself, no nua event reaches the agent). */
+static void
+test_forking_two_early_dialogs (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdesCryptoAttr) key1 = NULL, key2 = NULL;
+  g_autofree gchar *k1 = make_test_key (&key1);
+  g_autofree gchar *k2 = make_test_key (&key2);
+  const gchar *keys[] = { "key1", k1, "key2", k2, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCall) call = NULL;
+  g_autofree gchar *target = NULL;
+  SdesAgent *alice;
+  CallWatch w = { 0 };
+  Sipp sipp = { 0 };
+
+  if (!sipp_start (f, &sipp, "fork-uas.xml", NULL, keys))
+    return;
+  alice = new_udp_agent (f, 40000);
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY, NULL);
+  start_agent (f, alice);
+
+  target = g_strdup_printf ("sip:forked@127.0.0.1:%u", sipp.port);
+  call = sdes_agent_call (alice, target, NULL, &error);
+  g_assert_no_error (error);
+  watch_call (call, &w);
+  wait_ready_or_ended (f, &w);
+  g_assert_true (w.ready);
+
+  /* One early-media per fork, each with that fork's key and port. */
+  g_assert_cmpuint (w.early->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (w.early_tags, 0), ==, "fork-one");
+  g_assert_cmpstr (g_ptr_array_index (w.early_tags, 1), ==, "fork-two");
+  {
+    SdesMediaDescription *e1 = g_ptr_array_index (w.early, 0);
+    SdesMediaDescription *e2 = g_ptr_array_index (w.early, 1);
+    SdesMediaDescription *m = g_ptr_array_index (w.media, 0);
+
+    g_assert_true (sdes_crypto_attr_same_keys (e1->remote_crypto, key1));
+    g_assert_true (sdes_crypto_attr_same_keys (e2->remote_crypto, key2));
+    g_assert_cmpuint (e1->remote_port, ==, 42010);
+    g_assert_cmpuint (e2->remote_port, ==, 42020);
+    /* Our send key is the one offered, the same towards every fork. */
+    g_assert_true (sdes_crypto_attr_same_keys (e1->local_crypto, e2->local_crypto));
+    /* The winner. */
+    g_assert_cmpstr (m->dialog_tag, ==, "fork-two");
+    g_assert_true (sdes_crypto_attr_same_keys (m->remote_crypto, key2));
+    g_assert_cmpuint (m->remote_port, ==, 42020);
+  }
+  g_assert_cmpuint (w.released_tags->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (w.released_tags, 0), ==, "fork-one");
+  g_assert_true (sdes_call_is_secure (call));
+
+  /* SIPp goes on: a late 200 from fork-one, which Sofia's nta ACKs and
+   * BYEs by itself (SIPp checks both carry tag=fork-one); then fork-two
+   * hangs up. The call stays the winner's until then. */
+  while (!w.ended)
+    g_main_context_iteration (f->ctx, TRUE);
+  g_assert_cmpuint (w.end_status, ==, 200);
+  g_assert_cmpuint (w.released_tags->len, ==, 1);
+  sipp_finish (f, &sipp);
+  unwatch_call (call, &w);
+}
+
+/* ------------------------------------------------------------------------- */
+/* 3xx redirect (SIPp as the redirect server, real agents as the targets)     */
+/* ------------------------------------------------------------------------- */
+
+/* Calls the SIPp redirect server, which answers 302 with @contacts. */
+static SdesCall *
+call_redirect_server (Fixture *f, SdesAgent *alice, Sipp *sipp, CallWatch *w)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *target = g_strdup_printf ("sip:moved@127.0.0.1:%u", sipp->port);
+  SdesCall *call = sdes_agent_call (alice, target, NULL, &error);
+
+  g_assert_no_error (error);
+  watch_call (call, w);
+  wait_ready_or_ended (f, w);
+  sipp_finish (f, sipp);
+  return call;
+}
+
+/* RFC 3261 §8.1.3.4: Contacts are tried in order. Carol (policy off) 488s
+ * the mandatory SRTP offer, no fallback under mandatory (Cisco "SRTP Offer
+ * and Answer Exchange"); bob, next in the list, takes the call with SRTP. */
+static void
+test_redirect_follows_contacts_in_order (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdesCall) call = NULL;
+  g_autofree gchar *contacts = NULL, *offer = NULL, *offer_m = NULL;
+  SdesAgent *alice;
+  Peer bob = { 0 }, carol = { 0 };
+  CallWatch w = { 0 };
+  Sipp sipp = { 0 };
+  guint invites = 0;
+
+  alice = new_udp_agent (f, 40000);
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY, NULL);
+  start_agent (f, alice);
+  peer_init (f, &carol, new_udp_agent (f, 43000), "carol");
+  g_object_set (carol.agent, "srtp-policy", SDES_SRTP_POLICY_OFF, NULL);
+  peer_init (f, &bob, new_udp_agent (f, 41000), "bob");
+  g_object_set (bob.agent, "srtp-policy", SDES_SRTP_POLICY_OPTIONAL, NULL);
+
+  contacts = g_strdup_printf ("<%s>, <%s>", carol.uri, bob.uri);
+  {
+    const gchar *keys[] = { "contacts", contacts, NULL };
+    if (!sipp_start (f, &sipp, "redirect-uas.xml", NULL, keys))
+      goto out;
+  }
+  call = call_redirect_server (f, alice, &sipp, &w);
+
+  g_assert_true (w.ready);
+  g_assert_cmpuint (w.redirects->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (w.redirects, 0), ==, carol.uri);
+  g_assert_cmpstr (g_ptr_array_index (w.redirects, 1), ==, bob.uri);
+  g_assert_cmpstr (sdes_call_get_remote_uri (call), ==, bob.uri);
+  g_assert_cmpuint (carol.incoming_count, ==, 0);   /* 488 before the app */
+  g_assert_cmpuint (bob.incoming_count, ==, 1);
+  g_object_get (call, "invites-sent", &invites, NULL);
+  g_assert_cmpuint (invites, ==, 3);                /* SIPp, carol, bob */
+  offer = call_sdp (call, "local-sdp");
+  offer_m = m_line_profile (offer);
+  g_assert_cmpstr (offer_m, ==, "m=audio RTP/SAVP 0");
+  g_assert_true (sdes_call_is_secure (call));
+  hangup_and_wait (f, call, &w);
+
+out:
+  if (call != NULL)
+    unwatch_call (call, &w);
+  peer_clear (&bob);
+  peer_clear (&carol);
+}
+
+/* Cisco "Call Redirection" with require-secure-signaling and the optional
+ * policy ("securertp fallback"): the first INVITE to a sip: URI carries the
+ * RTP offer (Table 44), a 302 to a sip: Contact again gives an RTP offer,
+ * a 302 to a sips: Contact gives the SRTP offer over TLS and the call is
+ * secure (PEERS §2.15: and mandatory from then on). */
+static void
+run_redirect_scheme (Fixture *f, gboolean sips_contact)
+{
+  g_autoptr(SdesCall) call = NULL;
+  g_autofree gchar *contacts = NULL, *offer = NULL, *offer_m = NULL;
+  SdesAgent *alice, *bob_agent;
+  Peer bob = { 0 };
+  CallWatch w = { 0 };
+  Sipp sipp = { 0 };
+
+  make_tls_files (f);
+  alice = new_tls_agent (f, "agent", TRUE, 40000);
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_OPTIONAL,
+                "require-secure-signaling", TRUE, NULL);
+  start_agent (f, alice);
+  if (sips_contact) {
+    bob_agent = new_tls_agent (f, "agent", FALSE, 41000);
+    g_object_set (bob_agent, "require-secure-signaling", TRUE, NULL);
+  } else {
+    bob_agent = new_udp_agent (f, 41000);
+  }
+  g_object_set (bob_agent, "srtp-policy", SDES_SRTP_POLICY_OPTIONAL, NULL);
+  peer_init (f, &bob, bob_agent, "bob");
+  g_assert_true (g_str_has_prefix (bob.uri, sips_contact ? "sips:" : "sip:"));
+
+  contacts = g_strdup_printf ("<%s>", bob.uri);
+  {
+    const gchar *keys[] = { "contacts", contacts, NULL };
+    if (!sipp_start (f, &sipp, "redirect-uas.xml", NULL, keys))
+      goto out;
+  }
+  call = call_redirect_server (f, alice, &sipp, &w);
+  g_assert_true (w.ready);
+  g_assert_cmpuint (w.redirects->len, ==, 1);
+  offer = call_sdp (call, "local-sdp");
+  offer_m = m_line_profile (offer);
+  g_test_message ("302 to %s: offer '%s', %u a=crypto", bob.uri, offer_m, count_crypto (offer));
+  if (sips_contact) {
+    g_assert_cmpstr (offer_m, ==, "m=audio RTP/SAVP 0");
+    g_assert_cmpuint (count_crypto (offer), ==, 2);
+    g_assert_true (sdes_call_is_secure (call));
+  } else {
+    g_assert_cmpstr (offer_m, ==, "m=audio RTP/AVP 0");
+    g_assert_cmpuint (count_crypto (offer), ==, 0);
+    g_assert_false (sdes_call_is_secure (call));
+  }
+  hangup_and_wait (f, call, &w);
+
+out:
+  if (call != NULL)
+    unwatch_call (call, &w);
+  peer_clear (&bob);
+}
+
+static void
+test_redirect_to_sip_contact (Fixture *f, gconstpointer data)
+{
+  run_redirect_scheme (f, FALSE);
+}
+
+static void
+test_redirect_to_sips_contact (Fixture *f, gconstpointer data)
+{
+  run_redirect_scheme (f, TRUE);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Blind transfer (three agents)                                              */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  GArray *statuses;           /* guint, refer-progress */
+  SdesCall *started;          /* transfer-started */
+} TransferWatch;
+
+static void
+on_refer_progress (SdesCall *call, guint status, const gchar *reason, TransferWatch *t)
+{
+  g_test_message ("NOTIFY to the referrer: %u %s", status, reason);
+  g_array_append_val (t->statuses, status);
+}
+
+static void
+on_transfer_started (SdesCall *call, SdesCall *target_call, TransferWatch *t)
+{
+  g_assert_null (t->started);
+  t->started = g_object_ref (target_call);
+}
+
+/* RFC 3515 + PEERS §2.15: A calls B, B REFERs A to C; A calls C with the
+ * policy of the A-B call (mandatory, although A's agent is set to off in
+ * between), B sees NOTIFY 100 Trying then 200 OK. */
+static void
+test_transfer_blind (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCall) call = NULL;
+  g_autofree gchar *offer = NULL, *offer_m = NULL;
+  SdesAgent *alice;
+  Peer bob = { 0 }, carol = { 0 };
+  CallWatch w = { 0 }, tw = { 0 };
+  TransferWatch t = { g_array_new (FALSE, FALSE, sizeof (guint)), NULL };
+  SdesCall *b_call;
+
+  alice = new_udp_agent (f, 40000);
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY, NULL);
+  start_agent (f, alice);
+  peer_init (f, &bob, new_udp_agent (f, 41000), "bob");
+  peer_init (f, &carol, new_udp_agent (f, 43000), "carol");
+  g_object_set (carol.agent, "srtp-policy", SDES_SRTP_POLICY_OPTIONAL, NULL);
+
+  call = sdes_agent_call (alice, bob.uri, NULL, &error);
+  g_assert_no_error (error);
+  watch_call (call, &w);
+  wait_ready_or_ended (f, &w);
+  g_assert_true (w.ready);
+  b_call = bob.incoming;
+  while (sdes_call_get_state (b_call) != SDES_CALL_STATE_ACTIVE)
+    g_main_context_iteration (f->ctx, TRUE);
+
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_OFF, NULL);
+  g_signal_connect (call, "transfer-started", G_CALLBACK (on_transfer_started), &t);
+  g_signal_connect (b_call, "refer-progress", G_CALLBACK (on_refer_progress), &t);
+  g_assert_true (sdes_call_refer (b_call, carol.uri, &error));
+  g_assert_no_error (error);
+
+  while (t.statuses->len == 0 || g_array_index (t.statuses, guint, t.statuses->len - 1) < 200)
+    g_main_context_iteration (f->ctx, TRUE);
+
+  g_assert_cmpuint (t.statuses->len, >=, 2);
+  g_assert_cmpuint (g_array_index (t.statuses, guint, 0), ==, 100);
+  g_assert_cmpuint (g_array_index (t.statuses, guint, t.statuses->len - 1), ==, 200);
+  g_assert_nonnull (t.started);
+  g_assert_cmpstr (sdes_call_get_remote_uri (t.started), ==, carol.uri);
+  g_assert_cmpuint (carol.incoming_count, ==, 1);
+  g_assert_cmpint (sdes_call_get_state (t.started), ==, SDES_CALL_STATE_ACTIVE);
+  /* Inherited mandatory: SRTP-only offer, secure call. */
+  offer = call_sdp (t.started, "local-sdp");
+  offer_m = m_line_profile (offer);
+  g_assert_cmpstr (offer_m, ==, "m=audio RTP/SAVP 0");
+  g_assert_true (sdes_call_is_secure (t.started));
+
+  /* The transferor leaves; the transferred call goes on. */
+  g_assert_true (sdes_call_hangup (b_call, &error));
+  while (!w.ended)
+    g_main_context_iteration (f->ctx, TRUE);
+  g_assert_cmpint (sdes_call_get_state (t.started), ==, SDES_CALL_STATE_ACTIVE);
+  watch_call (t.started, &tw);
+  hangup_and_wait (f, t.started, &tw);
+  unwatch_call (t.started, &tw);
+
+  g_signal_handlers_disconnect_by_data (b_call, &t);
+  unwatch_call (call, &w);
+  g_clear_object (&t.started);
+  g_array_unref (t.statuses);
+  peer_clear (&bob);
+  peer_clear (&carol);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Digest authentication of the INVITE (SIPp verifies the digest)             */
+/* ------------------------------------------------------------------------- */
+
+/* RFC 3261 §22.2: 401 with WWW-Authenticate to the INVITE; the agent
+ * re-sends it with Authorization from its credentials (SIPp's verifyauth
+ * accepts only the right digest, else 403) and the same SRTP offer. */
+static void
+test_digest_auth_invite (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdesCryptoAttr) key1 = NULL;
+  g_autofree gchar *k1 = make_test_key (&key1);
+  const gchar *keys[] = { "key1", k1, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCall) call = NULL;
+  g_autofree gchar *target = NULL;
+  SdesAgent *alice;
+  CallWatch w = { 0 };
+  Sipp sipp = { 0 };
+  guint invites = 0;
+
+  if (!sipp_start (f, &sipp, "auth-uas.xml", NULL, keys))
+    return;
+  alice = new_udp_agent (f, 40000);
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY,
+                "auth-username", "alice", "auth-password", "s3cret-test", NULL);
+  start_agent (f, alice);
+
+  target = g_strdup_printf ("sip:auth@127.0.0.1:%u", sipp.port);
+  call = sdes_agent_call (alice, target, NULL, &error);
+  g_assert_no_error (error);
+  watch_call (call, &w);
+  wait_ready_or_ended (f, &w);
+  g_assert_true (w.ready);
+  /* The challenge did not make a new offer. */
+  g_object_get (call, "invites-sent", &invites, NULL);
+  g_assert_cmpuint (invites, ==, 1);
+  {
+    SdesMediaDescription *m = g_ptr_array_index (w.media, 0);
+    g_assert_true (m->secure);
+    g_assert_true (sdes_crypto_attr_same_keys (m->remote_crypto, key1));
+  }
+  hangup_and_wait (f, call, &w);
+  sipp_finish (f, &sipp);
+  unwatch_call (call, &w);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Late offer (SIPp sends INVITE without SDP)                                 */
+/* ------------------------------------------------------------------------- */
+
+/* RFC 3261 §13.2.1 / RFC 3264 §4: we offer in the 200 (SRTP under
+ * mandatory: SIPp checks RTP/SAVP and a tag-1 AES_CM_128_HMAC_SHA1_80 line)
+ * and take the answer from the ACK: media-ready carries SIPp's key. */
+static void
+test_late_offer_answer_in_ack (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdesCryptoAttr) key1 = NULL;
+  g_autofree gchar *k1 = make_test_key (&key1);
+  const gchar *keys[] = { "key1", k1, NULL };
+  g_autofree gchar *remote = NULL, *offer = NULL, *offer_m = NULL;
+  Peer bob = { 0 };
+  CallWatch w = { 0 };
+  Sipp sipp = { 0 };
+  guint bport = 0;
+
+  peer_init (f, &bob, new_udp_agent (f, 41000), "bob");
+  g_object_set (bob.agent, "srtp-policy", SDES_SRTP_POLICY_MANDATORY, NULL);
+  g_assert_cmpint (sscanf (sdes_agent_get_contact (bob.agent), "sip:127.0.0.1:%u", &bport), ==, 1);
+  remote = g_strdup_printf ("127.0.0.1:%u", bport);
+  if (!sipp_start (f, &sipp, "late-offer-uac.xml", remote, keys))
+    goto out;
+
+  while (bob.incoming == NULL)
+    g_main_context_iteration (f->ctx, TRUE);
+  watch_call (bob.incoming, &w);
+  wait_ready_or_ended (f, &w);
+  g_assert_true (w.ready);
+  offer = call_sdp (bob.incoming, "local-sdp");
+  offer_m = m_line_profile (offer);
+  g_assert_cmpstr (offer_m, ==, "m=audio RTP/SAVP 0");
+  g_assert_cmpuint (count_crypto (offer), ==, 2);
+  g_assert_true (sdes_call_is_secure (bob.incoming));
+  {
+    SdesMediaDescription *m = g_ptr_array_index (w.media, 0);
+    g_assert_true (sdes_crypto_attr_same_keys (m->remote_crypto, key1));
+    g_assert_cmpuint (m->remote_port, ==, 42030);
+    g_assert_cmpuint (m->local_port, ==, 41000);
+  }
+  hangup_and_wait (f, bob.incoming, &w);
+  sipp_finish (f, &sipp);
+  unwatch_call (bob.incoming, &w);
+
+out:
+  peer_clear (&bob);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, fn) \
+  g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/agent/tls/table46-3x3-over-sips-with-require-secure-signaling", test_tls_policy_table);
+  ADD ("/agent/tls/untrusted-peer-certificate-fails-the-call", test_tls_untrusted_peer_fails);
+  ADD ("/agent/tls/verify-off-warns-and-accepts-untrusted", test_tls_verify_off_warns);
+  ADD ("/agent/fork/two-183-own-keys-200-wins-late-200-acked-and-byed-peers-2.3",
+       test_forking_two_early_dialogs);
+  ADD ("/agent/redirect/302-contacts-in-order-mandatory", test_redirect_follows_contacts_in_order);
+  ADD ("/agent/redirect/302-to-sip-contact-optional-insecure-gets-rtp-offer",
+       test_redirect_to_sip_contact);
+  ADD ("/agent/redirect/302-to-sips-contact-gets-srtp-offer-peers-2.15",
+       test_redirect_to_sips_contact);
+  ADD ("/agent/transfer/refer-new-call-inherits-policy-notify-200-peers-2.15", test_transfer_blind);
+  ADD ("/agent/auth/401-to-invite-answered-with-digest", test_digest_auth_invite);
+  ADD ("/agent/late-offer/offer-in-200-answer-in-ack", test_late_offer_answer_in_ack);
+#undef ADD
+
+  return g_test_run ();
+}
