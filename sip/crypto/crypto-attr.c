@@ -731,13 +731,75 @@ sdes_crypto_attr_format_redacted (const SdesCryptoAttr *attr)
   return format_attr (attr, TRUE);
 }
 
+/* The inline: rule: everything after `inline:` up to the end of the
+ * key-info field (whitespace, `|` or `;`), not only base64 characters, so a
+ * malformed key does not leak either. */
+static void
+redact_inline (GString *out, const gchar *p, const gchar *end)
+{
+  while (p < end) {
+    if (end - p >= 7 && g_ascii_strncasecmp (p, "inline:", 7) == 0) {
+      g_string_append_len (out, p, 7);
+      p += 7;
+      g_string_append (out, "<redacted>");
+      while (p < end && !strchr (" \t\r\n|;", *p))
+        p++;
+    } else {
+      g_string_append_c (out, *p++);
+    }
+  }
+}
+
+/* Appends the log-safe form of an a=crypto value [p, end): the redacted
+ * canonical form when it parses; otherwise tag and suite-looking tokens and
+ * "<redacted>" — an unparsable value may hide key text anywhere. */
+static gboolean
+redact_value (GString *out, const gchar *p, const gchar *end, gboolean must)
+{
+  gchar *copy = g_strndup (p, (gsize) (end - p));
+  SdesCryptoAttr *attr = sdes_crypto_attr_parse (copy, NULL);
+  gboolean done = FALSE;
+
+  if (attr != NULL) {
+    g_autofree gchar *safe = sdes_crypto_attr_format_redacted (attr);
+    g_string_append (out, safe);
+    if (end > p && end[-1] == '\r')
+      g_string_append_c (out, '\r');
+    sdes_crypto_attr_free (attr);
+    done = TRUE;
+  } else if (must) {
+    const gchar *q = p;
+    for (guint field = 0; field < 2 && q < end; field++) {
+      const gchar *t = q;
+      while (q < end && (g_ascii_isalnum (*q) || *q == '_'))
+        q++;
+      if (q == t || (q < end && *q != ' '))
+        break;
+      g_string_append_len (out, t, q - t + 1);
+      q++;
+    }
+    g_string_append (out, "<redacted>");
+    if (end > p && end[-1] == '\r')
+      g_string_append_c (out, '\r');
+    done = TRUE;
+  }
+  sdes_crypto_wipe (copy, (gsize) (end - p));
+  g_free (copy);
+  return done;
+}
+
 /**
  * sdes_crypto_redact_text:
  * @text: any text (an SDP body, a SIP message, a log line)
  *
- * Replaces the key of every `inline:` key-param in @text by `<redacted>`:
- * everything after `inline:` up to whitespace, `|` or `;`, so lifetime and
- * MKI stay. Matching is case-insensitive. Idempotent.
+ * Removes key material from @text, line by line:
+ * - the value of every `a=crypto:` attribute is replaced by its redacted
+ *   canonical form (or, when it does not parse, by tag, suite and
+ *   `<redacted>`), so keys hidden in malformed or optional parameters go too;
+ * - a line that is itself an a=crypto value gets the same treatment;
+ * - elsewhere, everything after `inline:` up to whitespace, `|` or `;` is
+ *   replaced by `<redacted>` (lifetime and MKI stay).
+ * Matching is case-insensitive. Idempotent.
  *
  * Returns: (transfer full): the redacted copy.
  *
@@ -747,23 +809,31 @@ gchar *
 sdes_crypto_redact_text (const gchar *text)
 {
   GString *out;
-  const gchar *p;
+  const gchar *line;
 
   g_return_val_if_fail (text != NULL, NULL);
-  out = g_string_sized_new (strlen (text) + 16);
-  p = text;
-  while (*p) {
-    if (g_ascii_strncasecmp (p, "inline:", 7) == 0) {
-      g_string_append_len (out, p, 7);
-      p += 7;
-      g_string_append (out, "<redacted>");
-      /* Everything up to the end of the key-info field, not only base64
-       * characters: a malformed key must not leak either. */
-      while (*p && !strchr (" \t\r\n|;", *p))
-        p++;
-    } else {
-      g_string_append_c (out, *p++);
+  out = g_string_sized_new (strlen (text) + 32);
+  line = text;
+  while (*line) {
+    const gchar *nl = strchr (line, '\n');
+    const gchar *end = nl ? nl : line + strlen (line);
+    const gchar *attr = NULL;
+
+    for (const gchar *q = line; end - q >= 9; q++)
+      if (g_ascii_strncasecmp (q, "a=crypto:", 9) == 0) {
+        attr = q;
+        break;
+      }
+    if (attr != NULL) {
+      g_string_append_len (out, line, attr + 9 - line);
+      redact_value (out, attr + 9, end, TRUE);
+    } else if (!redact_value (out, line, end, FALSE)) {
+      redact_inline (out, line, end);
     }
+    if (nl == NULL)
+      break;
+    g_string_append_c (out, '\n');
+    line = nl + 1;
   }
   return g_string_free (out, FALSE);
 }

@@ -791,6 +791,25 @@ test_redacted_format_redacts_keys_in_extensions (void)
 
 /* Found by libFuzzer: key text hidden after a second ':' in an optional
  * parameter escaped an inline:-based redactor. */
+/* Found by libFuzzer: redact_text() on SDP whose optional parameter repeats
+ * the key behind a mangled "inline" must still hide it; a=crypto values are
+ * redacted as a whole, and unparsable ones keep only tag and suite. */
+static void
+test_redact_text_whole_crypto_values (void)
+{
+  const gchar *sdp = "m=audio 5004 RTP/SAVP 0\r\n"
+      "a=crypto:1 " AES80 " inline:" K_RFC_OFFER " -X=inlineline:" K_RFC_OFFER "\r\n"
+      "a=crypto:2 " AES80 " garbage" K_RFC_OFFER "\r\n"
+      "1 " AES80 " inline:" K_RFC_OFFER " -Y=:" K_RFC_OFFER "\n";
+  g_autofree gchar *red = sdes_crypto_redact_text (sdp);
+
+  g_assert_null (strstr (red, K_RFC_OFFER));
+  g_assert_cmpstr (red, ==, "m=audio 5004 RTP/SAVP 0\r\n"
+      "a=crypto:1 " AES80 " inline:<redacted> -X=<redacted>\r\n"
+      "a=crypto:2 " AES80 " <redacted>\r\n"
+      "1 " AES80 " inline:<redacted> -Y=<redacted>\n");
+}
+
 static void
 test_redacted_format_hides_extension_values (void)
 {
@@ -1125,6 +1144,8 @@ main (int argc, char **argv)
                    test_redacted_format_redacts_keys_in_extensions);
   g_test_add_func ("/crypto/redact/format-redacted-hides-extension-values",
                    test_redacted_format_hides_extension_values);
+  g_test_add_func ("/crypto/redact/text-redacts-whole-crypto-values",
+                   test_redact_text_whole_crypto_values);
   g_test_add_func ("/crypto/redact/text-sdp-keeps-everything-but-keys", test_redact_text_sdp);
   g_test_add_func ("/crypto/redact/text-is-case-insensitive", test_redact_text_is_case_insensitive);
   g_test_add_func ("/crypto/redact/text-without-keys-is-unchanged", test_redact_text_without_keys_is_unchanged);
