@@ -322,7 +322,7 @@ int
 main (int argc, char **argv)
 {
   Phone p = { 0 };
-  g_auto (GStrv) binds = NULL, suites = NULL;
+  g_auto (GStrv) binds = NULL, suites = NULL, codecs = NULL;
   g_autofree gchar *tls_cert = NULL, *tls_key = NULL, *ca = NULL, *srtp = NULL,
       *offer = NULL, *record = NULL, *media_address = NULL, *identity = NULL,
       *dump = NULL;
@@ -344,6 +344,7 @@ main (int argc, char **argv)
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &p.duration, "Seconds before hanging up (caller; answerer: maximum wait)", "S" },
     { "hold-after", 0, 0, G_OPTION_ARG_DOUBLE, &p.hold_after, "Put the call on hold after S seconds", "S" },
     { "resume-after", 0, 0, G_OPTION_ARG_DOUBLE, &p.resume_after, "Resume after S seconds", "S" },
+    { "codec", 0, 0, G_OPTION_ARG_STRING_ARRAY, &codecs, "Codec to offer/accept (repeatable, in preference order): PCMU, PCMA, OPUS", "NAME" },
     { "tone", 0, 0, G_OPTION_ARG_DOUBLE, &tone, "Tone to send in Hz (default 440, 0 = silence)", "HZ" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, "Record received audio to a WAV file", "FILE" },
     { "play", 0, 0, G_OPTION_ARG_NONE, &play, "Play received audio (autoaudiosink)", NULL },
@@ -393,6 +394,8 @@ main (int argc, char **argv)
   p.media = sdes_media_binding_new (media_address);
   g_object_set (p.media, "tone", tone, "record-location", record, "play", play,
                 "plaintext-dump", dump, NULL);
+  if (codecs)
+    g_object_set (p.media, "codecs", codecs, NULL);
   g_signal_connect (p.media, "secure-media", G_CALLBACK (on_secure_media), &p);
   local = sdes_media_binding_prepare (p.media, &error);
   if (local == NULL) {

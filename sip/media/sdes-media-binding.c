@@ -37,6 +37,7 @@
 
 #include "sdes-media-binding.h"
 
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,7 @@ struct _SdesMediaBinding {
   gdouble tone;
   gchar *record_location;
   gboolean play;
+  gchar **codecs;
   gchar *plaintext_dump;
   FILE *plaintext_file;   /* written from the streaming thread only */
 
@@ -73,6 +75,7 @@ struct _SdesMediaBinding {
   guint bus_watch;
   gboolean secure;
   gint payload_type;
+  guint clock_rate;
   gchar *encoding_name;
 
   SdesMediaDescription *current;
@@ -98,6 +101,7 @@ enum {
   PROP_RECORD_LOCATION,
   PROP_PLAY,
   PROP_PLAINTEXT_DUMP,
+  PROP_CODECS,
   PROP_RTP_PORT,
   PROP_SECURE,
   N_PROPS
@@ -117,6 +121,7 @@ static void
 sdes_media_binding_init (SdesMediaBinding *self)
 {
   self->tone = 440.0;
+  self->codecs = g_strsplit ("PCMU,PCMA,OPUS", ",", -1);
   self->payload_type = -1;
   self->early_tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->samples_lock);
@@ -143,6 +148,7 @@ sdes_media_binding_finalize (GObject *object)
   g_free (self->address);
   g_free (self->record_location);
   g_free (self->plaintext_dump);
+  g_strfreev (self->codecs);
   g_free (self->encoding_name);
   g_clear_pointer (&self->current, sdes_media_description_unref);
   g_hash_table_unref (self->early_tags);
@@ -173,6 +179,10 @@ sdes_media_binding_set_property (GObject *object, guint prop_id,
       g_free (self->plaintext_dump);
       self->plaintext_dump = g_value_dup_string (value);
       break;
+    case PROP_CODECS:
+      g_strfreev (self->codecs);
+      self->codecs = g_value_dup_boxed (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -196,6 +206,9 @@ sdes_media_binding_get_property (GObject *object, guint prop_id,
       break;
     case PROP_PLAINTEXT_DUMP:
       g_value_set_string (value, self->plaintext_dump);
+      break;
+    case PROP_CODECS:
+      g_value_set_boxed (value, self->codecs);
       break;
     case PROP_RTP_PORT:
       g_value_set_uint (value, self->rtp_port);
@@ -258,6 +271,18 @@ sdes_media_binding_class_init (SdesMediaBindingClass *klass)
   props[PROP_PLAINTEXT_DUMP] = g_param_spec_string ("plaintext-dump", NULL,
       "File receiving the plaintext RTP payloads sent (test rigs)", NULL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesMediaBinding:codecs:
+   *
+   * Codecs to offer/accept, in preference order: any of "PCMU", "PCMA",
+   * "OPUS" (default all three, in that order). Read by
+   * sdes_media_binding_prepare(); codecs whose encoder is not installed are
+   * left out.
+   *
+   * Since: 0.1
+   */
+  props[PROP_CODECS] = g_param_spec_boxed ("codecs", NULL, "Codecs in preference order",
+      G_TYPE_STRV, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   props[PROP_RTP_PORT] = g_param_spec_uint ("rtp-port", NULL, "Local RTP port (after prepare)",
       0, 65535, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_SECURE] = g_param_spec_boolean ("secure", NULL,
@@ -308,6 +333,34 @@ sdes_media_binding_new (const gchar *address)
   self = g_object_new (SDES_TYPE_MEDIA_BINDING, NULL);
   self->address = g_strdup (address);
   return self;
+}
+
+typedef struct {
+  const gchar *encoding;
+  guint payload_type;   /* static PT, or the dynamic one we offer */
+  guint clock_rate;
+  guint channels;       /* as written in a=rtpmap */
+  guint raw_rate;       /* what the encoder is fed */
+  const gchar *encoder;
+  const gchar *payloader;
+  const gchar *depayloader;
+  const gchar *decoder;
+} CodecElements;
+
+/* RFC 3551 static types; RFC 7587: opus/48000/2 whatever the channel count. */
+static const CodecElements codecs[] = {
+  { "PCMU", 0, 8000, 1, 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec" },
+  { "PCMA", 8, 8000, 1, 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec" },
+  { "OPUS", 111, 48000, 2, 48000, "opusenc", "rtpopuspay", "rtpopusdepay", "opusdec" },
+};
+
+static const CodecElements *
+codec_by_name (const gchar *name)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (codecs); i++)
+    if (g_ascii_strcasecmp (name, codecs[i].encoding) == 0)
+      return &codecs[i];
+  return NULL;
 }
 
 static GSocket *
@@ -387,27 +440,29 @@ sdes_media_binding_prepare (SdesMediaBinding *self, GError **error)
   local = sdes_local_media_new (self->address);
   stream = sdes_local_media_add_stream (local, SDES_MEDIA_TYPE_AUDIO, self->rtp_port);
   sdes_local_media_set_rtcp (local, stream, self->rtcp_port, FALSE);
-  sdes_local_media_add_codec (local, stream, 0, "PCMU", 8000, 1, NULL);
-  sdes_local_media_add_codec (local, stream, 8, "PCMA", 8000, 1, NULL);
+  for (gchar **c = self->codecs; c && *c; c++) {
+    const CodecElements *ce = codec_by_name (*c);
+    GstElementFactory *f;
+    if (ce == NULL) {
+      g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_UNSUPPORTED,
+                   "codec '%s' is not one of PCMU, PCMA, OPUS", *c);
+      return NULL;
+    }
+    /* Offer only what this machine can encode. */
+    f = gst_element_factory_find (ce->encoder);
+    if (f == NULL)
+      continue;
+    gst_object_unref (f);
+    sdes_local_media_add_codec (local, stream, ce->payload_type,
+                                ce->payload_type == 111 ? "opus" : ce->encoding,
+                                ce->clock_rate, ce->channels, NULL);
+  }
   return g_steal_pointer (&local);
 }
 
 /* ------------------------------------------------------------------------- */
 /* Pipeline                                                                   */
 /* ------------------------------------------------------------------------- */
-
-typedef struct {
-  const gchar *encoding;
-  const gchar *encoder;
-  const gchar *payloader;
-  const gchar *depayloader;
-  const gchar *decoder;
-} CodecElements;
-
-static const CodecElements codecs[] = {
-  { "PCMU", "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec" },
-  { "PCMA", "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec" },
-};
 
 static GstElement *
 make (const gchar *factory, GError **error)
@@ -487,7 +542,7 @@ on_request_pt_map (GstElement *rtpbin, guint session, guint pt, gpointer user_da
   if ((gint) pt != self->payload_type)
     return NULL;
   return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                              "clock-rate", G_TYPE_INT, 8000,
+                              "clock-rate", G_TYPE_INT, (gint) self->clock_rate,
                               "encoding-name", G_TYPE_STRING, self->encoding_name,
                               "payload", G_TYPE_INT, self->payload_type, NULL);
 }
@@ -612,18 +667,17 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
   g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstPad) probe_pad = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (codecs); i++)
-    if (desc->encoding_name && g_ascii_strcasecmp (desc->encoding_name, codecs[i].encoding) == 0)
-      codec = &codecs[i];
-  if (codec == NULL || desc->clock_rate != 8000) {
+  codec = codec_by_name (desc->encoding_name);
+  if (codec == NULL || desc->clock_rate != codec->clock_rate) {
     g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_UNSUPPORTED,
-                 "the default pipeline plays PCMU/PCMA at 8000 Hz, not %s/%u",
+                 "the default pipeline plays PCMU/8000, PCMA/8000 and opus/48000, not %s/%u",
                  desc->encoding_name ? desc->encoding_name : "(none)", desc->clock_rate);
     return FALSE;
   }
 
   self->secure = desc->secure;
   self->payload_type = desc->payload_type;
+  self->clock_rate = codec->clock_rate;
   g_free (self->encoding_name);
   self->encoding_name = g_strdup (codec->encoding);
 
@@ -643,10 +697,16 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
 
   g_object_set (src, "is-live", TRUE, "freq", self->tone > 0 ? self->tone : 440.0,
                 "wave", self->tone > 0 ? 0 /* sine */ : 4 /* silence */,
-                "volume", 0.5, "samplesperbuffer", 160, NULL);
-  src_caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,channels=1");
+                "volume", 0.5, "samplesperbuffer", (gint) (codec->raw_rate / 50), NULL);
+  src_caps = gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING, "S16LE",
+                                  "rate", G_TYPE_INT, (gint) codec->raw_rate,
+                                  "channels", G_TYPE_INT, 1, NULL);
   g_object_set (capsf, "caps", src_caps, NULL);
-  g_object_set (capsf2, "caps", src_caps, NULL);
+  {
+    /* The received audio is analysed (and recorded) at 8 kHz mono. */
+    g_autoptr (GstCaps) analysis = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,channels=1");
+    g_object_set (capsf2, "caps", analysis, NULL);
+  }
   g_object_set (pay, "pt", (guint) desc->payload_type, "min-ptime", (gint64) 20 * GST_MSECOND,
                 "max-ptime", (gint64) 20 * GST_MSECOND, NULL);
   g_object_set (self->rtpbin, "latency", 60, NULL);
@@ -657,7 +717,7 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
   {
     g_autoptr (GstCaps) rtp_caps = gst_caps_new_simple (
         self->secure ? "application/x-srtp" : "application/x-rtp",
-        "media", G_TYPE_STRING, "audio", "clock-rate", G_TYPE_INT, 8000,
+        "media", G_TYPE_STRING, "audio", "clock-rate", G_TYPE_INT, (gint) codec->clock_rate,
         "encoding-name", G_TYPE_STRING, codec->encoding,
         "payload", G_TYPE_INT, desc->payload_type, NULL);
     g_autoptr (GstCaps) rtcp_caps = gst_caps_new_empty_simple (

@@ -83,7 +83,17 @@ for s in AES_CM_128_HMAC_SHA1_32 AES_256_CM_HMAC_SHA1_80 AEAD_AES_128_GCM AEAD_A
   ok $? "$s call: negotiated, media authenticated, no auth failure"
 done
 
-# 7. No key material in anything the phones printed (stdout JSON or stderr).
+# 7. Codecs: Opus (RFC 7587) and PCMA end to end over SRTP, tone intact.
+for c in OPUS PCMA; do
+  call "c-$c" --srtp mandatory --allow-insecure-signaling -- \
+    --srtp mandatory --allow-insecure-signaling --codec "$c" --duration 3
+  hz=$(field "$work/c-$c.b.json" summary dominant_hz)
+  [ "$(cat "$work/c-$c.a.status")" = 0 ] && grep -qi "\"codec\":\"$c/" "$work/c-$c.a.json" \
+    && [ "$hz" -ge 430 ] && [ "$hz" -le 450 ]
+  ok $? "$c call over SRTP: negotiated, secure, received tone at ${hz} Hz"
+done
+
+# 8. No key material in anything the phones printed (stdout JSON or stderr).
 keys=$(cat "$work"/*.json "$work"/*.err | grep -o 'inline:[A-Za-z0-9+/]\{20,\}' | head -n 1)
 [ -z "$keys" ]
 ok $? "no inline: key text in any phone output"
