@@ -621,21 +621,29 @@ append_key_params (GString *out, const SdesKeyParam *keys, guint n, gboolean red
  * sdes_crypto_redact_extension:
  * @extension: an optional session parameter such as `-FOO=value`
  *
- * Returns: (transfer full): its log-safe form: the name, with any value
- *   replaced by `<redacted>` (`-FOO=<redacted>`).
+ * Returns: (transfer full): its log-safe form: the name (at most 24
+ *   characters of `[-A-Za-z0-9_]`), with anything after it replaced by
+ *   `<redacted>` (`-FOO=<redacted>`); a longer name becomes `-<redacted>`.
  *
  * Since: 0.1
  */
 gchar *
 sdes_crypto_redact_extension (const gchar *extension)
 {
-  const gchar *eq;
+  gsize name = 0;
 
   g_return_val_if_fail (extension != NULL, NULL);
-  eq = strchr (extension, '=');
-  if (eq == NULL)
+  /* Keep a plausible parameter name only: short, [-A-Za-z0-9_]. A long run
+   * of such characters could be key text itself. */
+  while (extension[name] && (g_ascii_isalnum (extension[name]) || extension[name] == '_'
+                             || extension[name] == '-'))
+    name++;
+  if (name > 24)
+    return g_strdup ("-<redacted>");
+  if (extension[name] == '\0')
     return g_strdup (extension);
-  return g_strdup_printf ("%.*s=<redacted>", (int) (eq - extension), extension);
+  return g_strdup_printf ("%.*s%s<redacted>", (int) name, extension,
+                          extension[name] == '=' ? "=" : "");
 }
 
 static gchar *
@@ -824,10 +832,19 @@ sdes_crypto_redact_text (const gchar *text)
         attr = q;
         break;
       }
-    if (attr != NULL) {
-      g_string_append_len (out, line, attr + 9 - line);
+    /* An SDP a=crypto line; else a line that is an a=crypto value as a
+     * whole (its optional parameters may contain "a=crypto:" themselves);
+     * else an attribute inside other text, whose prefix still gets the
+     * inline: rule. */
+    if (attr == line) {
+      g_string_append (out, "a=crypto:");
+      redact_value (out, line + 9, end, TRUE);
+    } else if (redact_value (out, line, end, FALSE)) {
+      /* done */
+    } else if (attr != NULL) {
+      redact_inline (out, line, attr + 9);
       redact_value (out, attr + 9, end, TRUE);
-    } else if (!redact_value (out, line, end, FALSE)) {
+    } else {
       redact_inline (out, line, end);
     }
     if (nl == NULL)
