@@ -283,6 +283,17 @@ on_incoming (SdesAgent *agent, SdesCall *call, Phone *p)
   }
 }
 
+/* The transports are bound: the contact (with its real port) is known. */
+static void
+on_ready (SdesAgent *agent, Phone *p)
+{
+  guint rtp_port = 0;
+
+  g_object_get (p->media, "rtp-port", &rtp_port, NULL);
+  emit (p, "started", "\"contact\":\"%s\",\"rtp_port\":%u",
+        sdes_agent_get_contact (agent), rtp_port);
+}
+
 static SdesSrtpPolicy
 parse_policy (const gchar *s, gboolean *ok)
 {
@@ -417,16 +428,12 @@ main (int argc, char **argv)
                   g_strcmp0 (offer, "dual") == 0 ? SDES_OFFER_STYLE_DUAL : SDES_OFFER_STYLE_SAVP, NULL);
   }
   g_signal_connect (p.agent, "incoming-call", G_CALLBACK (on_incoming), &p);
+  g_signal_connect (p.agent, "ready", G_CALLBACK (on_ready), &p);
   if (!sdes_agent_start (p.agent, &error)) {
     g_printerr ("sdes-phone: %s\n", error->message);
     return 1;
   }
-  {
-    guint rtp_port = 0;
-    g_object_get (p.media, "rtp-port", &rtp_port, NULL);
-    emit (&p, "started", "\"contact\":\"%s\",\"rtp_port\":%u",
-          sdes_agent_get_contact (p.agent), rtp_port);
-  }
+
 
   if (p.call_uri) {
     g_autoptr (SdesCall) call = sdes_agent_call (p.agent, p.call_uri, local, &error);
