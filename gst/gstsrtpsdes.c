@@ -13,6 +13,10 @@
 
 #include <string.h>
 
+#ifdef HAVE_SRTPSDES_BACKEND
+#include "srtpsdes-backend.h"
+#endif
+
 GST_DEBUG_CATEGORY_STATIC (gst_srtp_sdes_debug);
 #define GST_CAT_DEFAULT gst_srtp_sdes_debug
 
@@ -113,6 +117,25 @@ gst_srtp_sdes_init_once (void)
     err = srtp_init ();
     if (err != srtp_err_status_ok)
       GST_DEBUG ("srtp_init: %s (already initialised?)", gst_srtp_sdes_err_to_string (err));
+    /* Issue 9: OpenSSL-backed AES-CM/HMAC-SHA1 (and GCM) inside libsrtp2,
+     * before the probe below creates the first session. Process-wide and
+     * never fatal: without it libsrtp2's own crypto stays in use
+     * (docs/backend.md; SRTPSDES_CRYPTO_BACKEND=stock turns it off). */
+#ifdef HAVE_SRTPSDES_BACKEND
+    {
+      g_autoptr (GError) backend_error = NULL;
+
+      if (!srtpsdes_backend_install (&backend_error))
+        GST_INFO ("crypto backend: libsrtp2's own (%s)", backend_error->message);
+      else if (srtpsdes_backend_is_active ())
+        GST_INFO ("crypto backend: OpenSSL (AES-GCM too: %s)",
+            srtpsdes_backend_gcm_is_active () ? "yes" : "no");
+      else
+        GST_INFO ("crypto backend: libsrtp2's own (SRTPSDES_CRYPTO_BACKEND=stock)");
+    }
+#else
+    GST_INFO ("crypto backend: libsrtp2's own (built without gst/backend)");
+#endif
     for (guint i = 0; i < SDES_CRYPTO_SUITE_N; i++) {
       suite_supported[i] = probe_suite (i);
       GST_DEBUG ("suite %s: %s", sdes_crypto_suite_to_string (i),
@@ -226,6 +249,7 @@ gst_srtp_sdes_key_new_from_attr (SdesCryptoAttr *attr, GError **error)
   key->info = sdes_crypto_suite_get_info (attr->suite);
   key->redacted = sdes_crypto_attr_format_redacted (attr);
   key->mki_size = attr->keys[0].mki_length;
+  key->n_keys = attr->n_keys;
 
   for (guint i = 0; i < attr->n_keys; i++) {
     const SdesKeyParam *kp = &attr->keys[i];
@@ -242,14 +266,14 @@ gst_srtp_sdes_key_new_from_attr (SdesCryptoAttr *attr, GError **error)
 
     /* RFC 3711 §9.2 / Cisco Table 47: 2^48 SRTP and 2^31 SRTCP packets
      * at most; a line's lifetime can only shorten that. */
-    key->srtp_hard_limit[i] = key->info->max_srtp_lifetime;
-    key->srtcp_hard_limit[i] = key->info->max_srtcp_lifetime;
+    key->use[i].srtp_hard_limit = key->info->max_srtp_lifetime;
+    key->use[i].srtcp_hard_limit = key->info->max_srtcp_lifetime;
     if (lifetime > 0) {
-      key->srtp_hard_limit[i] = MIN (key->srtp_hard_limit[i], lifetime);
-      key->srtcp_hard_limit[i] = MIN (key->srtcp_hard_limit[i], lifetime);
+      key->use[i].srtp_hard_limit = MIN (key->use[i].srtp_hard_limit, lifetime);
+      key->use[i].srtcp_hard_limit = MIN (key->use[i].srtcp_hard_limit, lifetime);
     }
-    atomic_init (&key->srtp_used[i], 0);
-    atomic_init (&key->srtcp_used[i], 0);
+    atomic_init (&key->use[i].srtp_used, 0);
+    atomic_init (&key->use[i].srtcp_used, 0);
   }
   atomic_init (&key->limit_flags, 0);
 
@@ -344,8 +368,9 @@ gst_srtp_sdes_key_new_from_caps (const GstStructure *s, GError **error)
   SdesCryptoSuite suite, rtcp_suite;
   gboolean unenc, unauth, rtcp_unenc, rtcp_unauth;
   g_autofree gchar *b64 = NULL;
-  g_autofree gchar *line = NULL;
-  GstSrtpSdesKey *key;
+  GString *text;
+  gsize mki_len_first = 0;
+  GstSrtpSdesKey *key = NULL;
 
   if (v == NULL || !GST_VALUE_HOLDS_BUFFER (v) || srtp_cipher == NULL ||
       srtp_auth == NULL) {
@@ -370,14 +395,78 @@ gst_srtp_sdes_key_new_from_caps (const GstStructure *s, GError **error)
         srtcp_auth ? srtcp_auth : "(same)");
     return NULL;
   }
-  b64 = g_base64_encode (map.data, map.size);
   gst_buffer_unmap (buf, &map);
-  line = g_strdup_printf ("1 %s inline:%s%s%s%s", sdes_crypto_suite_to_string (suite),
-      b64, unenc ? " UNENCRYPTED_SRTP" : "", rtcp_unenc ? " UNENCRYPTED_SRTCP" : "",
-      unauth ? " UNAUTHENTICATED_SRTP" : "");
-  key = gst_srtp_sdes_key_new (line, error);
-  sdes_crypto_wipe (b64, strlen (b64));
-  sdes_crypto_wipe (line, strlen (line));
+
+  /* Stock srtpdec: "mki" gives the first key an MKI, then "srtp-key2" +
+   * "mki2" ... "srtp-key15" + "mki15" add keys (RFC 3711 §8.1: one MKI per
+   * master key). In a=crypto they are key-params "inline:<key>|<mki>:<len>"
+   * separated by ";" (RFC 4568 §9.2). */
+  /* Sized once for 16 key-params (about 100 bytes each): a reallocation
+   * would leave key text behind in freed memory. */
+  text = g_string_sized_new (4096);
+  g_string_append_printf (text, "1 %s ", sdes_crypto_suite_to_string (suite));
+  for (guint i = 0; i < SDES_CRYPTO_MAX_KEYS; i++) {
+    g_autofree gchar *key_field = i == 0 ? g_strdup ("srtp-key") :
+        g_strdup_printf ("srtp-key%u", i + 1);
+    g_autofree gchar *mki_field = i == 0 ? g_strdup ("mki") : g_strdup_printf ("mki%u", i + 1);
+    const GValue *kv = gst_structure_get_value (s, key_field);
+    const GValue *mv = gst_structure_get_value (s, mki_field);
+    guint64 mki_value = 0;
+    gsize mki_len = 0;
+
+    if (i > 0 && (mki_len_first == 0 || kv == NULL || mv == NULL))
+      break;
+    if (kv == NULL || !GST_VALUE_HOLDS_BUFFER (kv) ||
+        (mv != NULL && !GST_VALUE_HOLDS_BUFFER (mv)) ||
+        !gst_buffer_map (gst_value_get_buffer (kv), &map, GST_MAP_READ)) {
+      g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
+          "caps field %s or %s is not a buffer", key_field, mki_field);
+      goto done;
+    }
+    b64 = g_base64_encode (map.data, map.size);
+    gst_buffer_unmap (gst_value_get_buffer (kv), &map);
+    if (mv != NULL) {
+      GstBuffer *mki = gst_value_get_buffer (mv);
+
+      mki_len = gst_buffer_get_size (mki);
+      if (mki_len == 0 || mki_len > 128 || (i > 0 && mki_len != mki_len_first) ||
+          !gst_buffer_map (mki, &map, GST_MAP_READ)) {
+        g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
+            "caps field %s: MKIs are 1..128 bytes, all of one length", mki_field);
+        goto done;
+      }
+      /* a=crypto writes the MKI as a decimal number: longer MKIs must be
+       * zero-padded on the left (as RFC 3711 §3.1 sends them). */
+      for (gsize b = 0; b < mki_len; b++) {
+        if (b + 8 < mki_len && map.data[b] != 0) {
+          gst_buffer_unmap (mki, &map);
+          g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
+              "caps field %s: an MKI value wider than 64 bits cannot be written "
+              "in a=crypto", mki_field);
+          goto done;
+        }
+        mki_value = (mki_value << 8) | map.data[b];
+      }
+      gst_buffer_unmap (mki, &map);
+      if (i == 0)
+        mki_len_first = mki_len;
+    }
+    g_string_append_printf (text, "%sinline:%s", i > 0 ? ";" : "", b64);
+    if (mki_len > 0)
+      g_string_append_printf (text, "|%" G_GUINT64_FORMAT ":%" G_GSIZE_FORMAT, mki_value,
+          mki_len);
+    sdes_crypto_wipe (b64, strlen (b64));
+    g_clear_pointer (&b64, g_free);
+  }
+  g_string_append_printf (text, "%s%s%s", unenc ? " UNENCRYPTED_SRTP" : "",
+      rtcp_unenc ? " UNENCRYPTED_SRTCP" : "", unauth ? " UNAUTHENTICATED_SRTP" : "");
+  key = gst_srtp_sdes_key_new (text->str, error);
+
+done:
+  if (b64)
+    sdes_crypto_wipe (b64, strlen (b64));
+  sdes_crypto_wipe (text->str, text->len);
+  g_string_free (text, TRUE);
   return key;
 }
 
@@ -533,12 +622,16 @@ gst_srtp_sdes_key_mki_index_in_packet (const GstSrtpSdesKey *key,
                                        gsize len,
                                        gboolean rtcp)
 {
-  guint tag = rtcp ? key->info->srtcp_auth_tag_len :
-      (key->attr->unauthenticated_srtp ? 0 : key->info->srtp_auth_tag_len);
+  guint tag;
 
-  if (key->mki_size == 0 || len < tag + key->mki_size)
+  /* Without MKIs (the common case) the attribute is not touched. */
+  if (key->mki_size == 0)
     return 0;
-  for (guint i = 0; i < key->attr->n_keys; i++) {
+  tag = rtcp ? key->info->srtcp_auth_tag_len :
+      (key->attr->unauthenticated_srtp ? 0 : key->info->srtp_auth_tag_len);
+  if (len < tag + key->mki_size)
+    return 0;
+  for (guint i = 0; i < key->n_keys; i++) {
     if (memcmp (data + len - tag - key->mki_size, key->mki_ids[i], key->mki_size) == 0)
       return i;
   }
@@ -559,10 +652,9 @@ gst_srtp_sdes_key_count (GstSrtpSdesKey *key,
                          guint64 *used,
                          guint64 *limit)
 {
-  atomic_uint_fast64_t *counter = rtcp ? &key->srtcp_used[key_index] :
-      &key->srtp_used[key_index];
-  guint64 hard = rtcp ? key->srtcp_hard_limit[key_index] :
-      key->srtp_hard_limit[key_index];
+  GstSrtpSdesKeyUse *use = &key->use[key_index];
+  atomic_uint_fast64_t *counter = rtcp ? &use->srtcp_used : &use->srtp_used;
+  guint64 hard = rtcp ? use->srtcp_hard_limit : use->srtp_hard_limit;
   guint shift = 2 * key_index + (rtcp ? 32 : 0);
   guint64 n = atomic_fetch_add_explicit (counter, 1, memory_order_relaxed) + 1;
   guint64 bit;
@@ -628,7 +720,7 @@ guint32
 gst_srtp_sdes_guess_roc (const GstSrtpSdesSsrc *s, guint16 seq)
 {
   if (!s->seen)
-    return 0;
+    return s->initial_roc;
   if (s->highest_seq < 32768) {
     if (seq > s->highest_seq && seq - s->highest_seq > 32768 && s->roc > 0)
       return s->roc - 1;
@@ -762,46 +854,109 @@ gst_srtp_sdes_query_caps (GstPad *pad, GstPad *otherpad, GstQuery *query,
 }
 
 /**
+ * gst_srtp_sdes_packet_pool:
+ *
+ * Issue 9: one process-wide pool of MTU + maximum trailer buffers for
+ * packets that arrive without room for the SRTP trailer, so that those
+ * need no malloc of their own either. Shared by every element: a
+ * GstBufferPool owns a GstPoll (file descriptors), so one pool per pad
+ * would run out of descriptors with thousands of streams. Buffers are
+ * allocated on demand and recycled when downstream drops them.
+ *
+ * Returns: (transfer none): the active pool of
+ *   %GST_SRTP_SDES_POOL_BUFFER_SIZE buffers, or %NULL if it cannot be
+ *   activated (then every such packet gets a buffer of its own).
+ */
+GstBufferPool *
+gst_srtp_sdes_packet_pool (void)
+{
+  static GstBufferPool *pool;
+
+  if (g_once_init_enter (&pool)) {
+    GstBufferPool *p = gst_buffer_pool_new ();
+    GstStructure *config = gst_buffer_pool_get_config (p);
+
+    gst_buffer_pool_config_set_params (config, NULL, GST_SRTP_SDES_POOL_BUFFER_SIZE, 0, 0);
+    if (!gst_buffer_pool_set_config (p, config) || !gst_buffer_pool_set_active (p, TRUE))
+      GST_WARNING ("cannot activate the packet pool; falling back to allocations");
+    /* Lives as long as the process, like the plugin. */
+    GST_OBJECT_FLAG_SET (p, GST_OBJECT_FLAG_MAY_BE_LEAKED);
+    g_once_init_leave (&pool, p);
+  }
+  return gst_buffer_pool_is_active (pool) ? pool : NULL;
+}
+
+/**
  * gst_srtp_sdes_buffer_make_room:
  * @buf: (transfer full): a packet
  * @extra: bytes to append
+ * @pool: (nullable): where to take a buffer from when @buf has no room
  *
- * Returns @buf grown by @extra bytes in place when it is writable, has one
- * memory block we own alone and that block has room; otherwise one copy
- * into a new buffer of the exact size (metadata kept).
+ * Grows @buf by @extra bytes in place when it is writable and has one
+ * memory block we own alone with room behind the data: the common case
+ * (udpsrc and most payloaders allocate MTU-sized blocks). Otherwise the
+ * packet is copied once into a buffer of @pool (when it fits) or, for
+ * oversized packets, a buffer of its own (metadata kept).
  *
- * Returns: (transfer full): a writable buffer of size + @extra.
+ * Returns: (transfer full): a writable buffer of size + @extra bytes in
+ *   one memory block that it owns alone.
  */
 GstBuffer *
-gst_srtp_sdes_buffer_make_room (GstBuffer *buf, gsize extra)
+gst_srtp_sdes_buffer_make_room (GstBuffer *buf, gsize extra, GstBufferPool *pool)
 {
   gsize size = gst_buffer_get_size (buf);
-  GstBuffer *out;
+  GstBuffer *out = NULL;
+  GstMemory *mem;
+  GstMapInfo map;
 
-  if (gst_buffer_is_writable (buf) && gst_buffer_n_memory (buf) == 1) {
-    GstMemory *mem = gst_buffer_peek_memory (buf, 0);
-    gsize offset, maxsize;
-
-    gst_memory_get_sizes (mem, &offset, &maxsize);
-    if (!GST_MEMORY_IS_READONLY (mem) &&
-        gst_mini_object_is_writable (GST_MINI_OBJECT_CAST (mem)) &&
-        maxsize - offset >= size + extra) {
-      gst_buffer_set_size (buf, size + extra);
+  if (G_LIKELY (gst_buffer_is_writable (buf) && gst_buffer_n_memory (buf) == 1)) {
+    mem = gst_buffer_peek_memory (buf, 0);
+    if (G_LIKELY (!GST_MEMORY_IS_READONLY (mem) &&
+            gst_mini_object_is_writable (GST_MINI_OBJECT_CAST (mem)) &&
+            mem->maxsize - mem->offset >= size + extra)) {
+      /* Cheaper than gst_buffer_set_size(), which walks every memory. */
+      if (extra > 0)
+        gst_memory_resize (mem, 0, size + extra);
       return buf;
     }
   }
 
-  out = gst_buffer_new_allocate (NULL, size + extra, NULL);
+  if (pool != NULL && size + extra <= GST_SRTP_SDES_POOL_BUFFER_SIZE &&
+      gst_buffer_pool_acquire_buffer (pool, &out, NULL) == GST_FLOW_OK) {
+    mem = gst_buffer_peek_memory (out, 0);
+    gst_memory_resize (mem, 0, size + extra);
+  } else {
+    out = gst_buffer_new_allocate (NULL, size + extra, NULL);
+    mem = gst_buffer_peek_memory (out, 0);
+  }
   gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_METADATA, 0, -1);
-  {
-    GstMapInfo map;
-
-    gst_buffer_map (out, &map, GST_MAP_WRITE);
+  if (gst_memory_map (mem, &map, GST_MAP_WRITE)) {
     gst_buffer_extract (buf, 0, map.data, size);
-    gst_buffer_unmap (out, &map);
+    gst_memory_unmap (mem, &map);
   }
   gst_buffer_unref (buf);
   return out;
+}
+
+/**
+ * gst_srtp_sdes_buffer_set_packet_size:
+ * @buf: a buffer returned by gst_srtp_sdes_buffer_make_room()
+ * @size: the packet's final size
+ *
+ * Sets the size of the single memory block of @buf directly (no walk over
+ * the buffer's memories per packet).
+ */
+void
+gst_srtp_sdes_buffer_set_packet_size (GstBuffer *buf, gsize size)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+
+  if (G_LIKELY (gst_buffer_n_memory (buf) == 1)) {
+    if (mem->size != size)
+      gst_memory_resize (mem, 0, size);
+  } else {
+    gst_buffer_set_size (buf, size);
+  }
 }
 
 /* Posts queued element messages. Must be called with no lock held. */

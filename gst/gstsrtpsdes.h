@@ -73,26 +73,33 @@ typedef enum {
  * the element (object lock) and its streams (stream locks); the fields set
  * at creation are immutable, the counters are atomics.
  */
+/* Lifetime accounting of one key-param (RFC 3711 §9.2). */
 typedef struct {
+  guint64 srtp_hard_limit;
+  guint64 srtcp_hard_limit;
+  atomic_uint_fast64_t srtp_used;
+  atomic_uint_fast64_t srtcp_used;
+} GstSrtpSdesKeyUse;
+
+typedef struct {
+  /* Issue 9: what every packet reads comes first, so that with thousands
+   * of streams a packet touches one cache line of its key, not five. */
   gint ref_count;
+  guint mki_size;
+  guint n_keys;
+  const SdesCryptoSuiteInfo *info;
+  /* bit 2*i: soft limit announced for key i, bit 2*i+1: hard limit; SRTCP in the high word */
+  atomic_uint_fast64_t limit_flags;
+  /* Per key-param lifetime, RFC 3711 §9.2: 2^48 SRTP / 2^31 SRTCP or the line's. */
+  GstSrtpSdesKeyUse use[SDES_CRYPTO_MAX_KEYS];
 
   SdesCryptoAttr *attr;
-  const SdesCryptoSuiteInfo *info;
   /* Printable without key material: "1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>" */
   gchar *redacted;
 
   srtp_master_key_t master_keys[SDES_CRYPTO_MAX_KEYS];
   srtp_master_key_t *master_key_ptrs[SDES_CRYPTO_MAX_KEYS];
   guint8 mki_ids[SDES_CRYPTO_MAX_KEYS][SRTP_MAX_MKI_LEN];
-  guint mki_size;
-
-  /* Per key-param lifetime, RFC 3711 §9.2: 2^48 SRTP / 2^31 SRTCP or the line's. */
-  guint64 srtp_hard_limit[SDES_CRYPTO_MAX_KEYS];
-  guint64 srtcp_hard_limit[SDES_CRYPTO_MAX_KEYS];
-  atomic_uint_fast64_t srtp_used[SDES_CRYPTO_MAX_KEYS];
-  atomic_uint_fast64_t srtcp_used[SDES_CRYPTO_MAX_KEYS];
-  /* bit 2*i: soft limit announced for key i, bit 2*i+1: hard limit; SRTCP in the high word */
-  atomic_uint_fast64_t limit_flags;
 } GstSrtpSdesKey;
 
 /* What gst_srtp_sdes_key_count() found. */
@@ -170,6 +177,9 @@ typedef struct {
   gboolean seen;
   guint32 roc;
   guint16 highest_seq;
+  /* ROC of the first packet when it is not 0 (stock caps field "roc",
+   * RFC 3711 §3.3.1: a receiver joining a running stream). */
+  guint32 initial_roc;
 
   /* The key this SSRC is bound to, and the libsrtp2 session generation
    * its stream was created for (to carry the ROC into a new session). */
@@ -197,7 +207,15 @@ gboolean gst_srtp_sdes_query_caps (GstPad *pad,
                                    GstQuery *query,
                                    gboolean to_secure);
 
-GstBuffer *gst_srtp_sdes_buffer_make_room (GstBuffer *buf, gsize extra);
+/* Issue 9: pool buffers hold an MTU-sized packet (1500) plus the longest
+ * trailer: SRTCP E flag + index (4), a 16-byte tag and a 128-byte MKI
+ * (RFC 4568 §6.1 allows MKIs of up to 128 bytes). Bigger packets get a
+ * buffer of their own. */
+#define GST_SRTP_SDES_POOL_BUFFER_SIZE (1500 + 4 + 16 + 128)
+
+GstBufferPool *gst_srtp_sdes_packet_pool (void);
+GstBuffer *gst_srtp_sdes_buffer_make_room (GstBuffer *buf, gsize extra, GstBufferPool *pool);
+void gst_srtp_sdes_buffer_set_packet_size (GstBuffer *buf, gsize size);
 
 void gst_srtp_sdes_post_messages (GstElement *element, GSList *messages);
 

@@ -106,6 +106,14 @@ typedef struct {
   GHashTable *rtcp_ssrcs; /* ssrc -> GstSrtpSdesSsrc */
   guint64 invalid_drops;
   GByteArray *scratch;    /* the packet before a failed try, for AEAD retries */
+  /* Sessions with active keys: a packet's candidates without a walk. */
+  guint n_active;
+  /* The SSRC of the previous packet (entries are never removed). */
+  GstSrtpSdesSsrc *last_rtp;
+  GstSrtpSdesSsrc *last_rtcp;
+  /* Issue 9: for packets that are not writable in place (e.g. after a tee);
+   * the process-wide pool, not owned. */
+  GstBufferPool *pool;
 } DecStream;
 
 struct _GstSrtpSdesDec {
@@ -113,10 +121,11 @@ struct _GstSrtpSdesDec {
 
   DecStream streams[2]; /* [0] RTP, [1] RTCP */
 
-  /* GST_OBJECT_LOCK */
+  /* GST_OBJECT_LOCK; keys_gen is also read atomically without it by the
+   * streaming threads, which take the lock only when it changed. */
   GPtrArray *keys; /* active GstSrtpSdesKey*, try order */
   GstSrtpSdesKey *caps_key;
-  guint keys_gen;
+  gint keys_gen;
   guint clear_gen;
   guint replay_window_size;
   gchar *last_error;
@@ -145,6 +154,7 @@ static gboolean gst_srtp_sdes_dec_query (GstPad *pad, GstObject *parent,
     GstQuery *query);
 static GstIterator *gst_srtp_sdes_dec_iterate_internal_links (GstPad *pad,
     GstObject *parent);
+static GstSrtpSdesSsrc *dec_stream_ssrc (DecStream *stream, guint32 ssrc, gboolean rtcp);
 
 static void
 gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
@@ -310,6 +320,7 @@ dec_stream_init (GstSrtpSdesDec *self, DecStream *stream, gboolean rtcp)
   stream->rtcp_ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_srtp_sdes_ssrc_free);
   stream->scratch = g_byte_array_new ();
+  stream->pool = gst_srtp_sdes_packet_pool ();
 
   stream->sinkpad = gst_pad_new_from_static_template (sink_t, sink_t->name_template);
   stream->srcpad = gst_pad_new_from_static_template (src_t, src_t->name_template);
@@ -427,7 +438,7 @@ set_crypto (GstSrtpSdesDec *self, const gchar *text)
   g_clear_pointer (&self->caps_key, gst_srtp_sdes_key_unref);
   if (key)
     g_ptr_array_add (self->keys, key);
-  self->keys_gen++;
+  g_atomic_int_inc (&self->keys_gen);
   g_clear_pointer (&self->last_error, g_free);
   GST_OBJECT_UNLOCK (self);
 }
@@ -453,7 +464,7 @@ gst_srtp_sdes_dec_add_crypto (GstSrtpSdesDec *self, const gchar *text)
   GST_OBJECT_LOCK (self);
   if (!has_key_locked (self, key)) {
     g_ptr_array_add (self->keys, key);
-    self->keys_gen++;
+    g_atomic_int_inc (&self->keys_gen);
     key = NULL;
   }
   g_clear_pointer (&self->last_error, g_free);
@@ -469,7 +480,7 @@ gst_srtp_sdes_dec_clear_crypto (GstSrtpSdesDec *self)
   GST_OBJECT_LOCK (self);
   g_ptr_array_set_size (self->keys, 0);
   g_clear_pointer (&self->caps_key, gst_srtp_sdes_key_unref);
-  self->keys_gen++;
+  g_atomic_int_inc (&self->keys_gen);
   self->clear_gen++;
   GST_OBJECT_UNLOCK (self);
 }
@@ -499,7 +510,7 @@ set_caps_key (GstSrtpSdesDec *self, const GstStructure *s)
   }
   self->caps_key = gst_srtp_sdes_key_ref (key);
   g_ptr_array_add (self->keys, key);
-  self->keys_gen++;
+  g_atomic_int_inc (&self->keys_gen);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -631,12 +642,25 @@ gst_srtp_sdes_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     GstCaps *caps, *out;
     const GstStructure *s;
     gboolean ret;
+    guint roc, ssrc;
 
     /* Never log these caps: they may carry srtp-key. */
     gst_event_parse_caps (event, &caps);
     s = gst_caps_get_structure (caps, 0);
     if (s && gst_structure_has_field (s, "srtp-key"))
       set_caps_key (self, s);
+    /* Stock srtpdec: "roc" is the rollover counter the caps' SSRC is at,
+     * for a receiver that joins a running stream. */
+    if (s && !stream->rtcp_pad && gst_structure_get_uint (s, "roc", &roc) &&
+        gst_structure_get_uint (s, "ssrc", &ssrc)) {
+      GstSrtpSdesSsrc *state;
+
+      g_mutex_lock (&stream->lock);
+      state = dec_stream_ssrc (stream, ssrc, FALSE);
+      if (!state->seen)
+        state->initial_roc = roc;
+      g_mutex_unlock (&stream->lock);
+    }
     out = gst_srtp_sdes_transform_caps (caps, FALSE);
     gst_event_unref (event);
     ret = gst_pad_push_event (stream->srcpad, gst_event_new_caps (out));
@@ -708,17 +732,15 @@ dec_stream_sync (GstSrtpSdesDec *self, DecStream *stream)
   GPtrArray *keys;
   guint clear_gen, window;
 
-  GST_OBJECT_LOCK (self);
-  if (stream->keys_gen == self->keys_gen) {
-    GST_OBJECT_UNLOCK (self);
+  if (G_LIKELY (stream->keys_gen == (guint) g_atomic_int_get (&self->keys_gen)))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   keys = g_ptr_array_new_full (self->keys->len, (GDestroyNotify) gst_srtp_sdes_key_unref);
   for (guint i = 0; i < self->keys->len; i++)
     g_ptr_array_add (keys, gst_srtp_sdes_key_ref (g_ptr_array_index (self->keys, i)));
   clear_gen = self->clear_gen;
   window = self->replay_window_size;
-  stream->keys_gen = self->keys_gen;
+  stream->keys_gen = (guint) self->keys_gen;
   GST_OBJECT_UNLOCK (self);
 
   stream->window = window;
@@ -761,6 +783,9 @@ dec_stream_sync (GstSrtpSdesDec *self, DecStream *stream)
         key->redacted);
   }
   g_ptr_array_unref (keys);
+  stream->n_active = 0;
+  for (guint i = 0; i < stream->sessions->len; i++)
+    stream->n_active += ((DecSession *) g_ptr_array_index (stream->sessions, i))->active;
 }
 
 typedef enum {
@@ -785,7 +810,7 @@ try_session (DecStream *stream, DecSession *ds, GstSrtpSdesSsrc *state,
   GstSrtpSdesLimit limit;
   guint64 used, hard;
 
-  if (!rtcp && carry_roc && state->seen) {
+  if (!rtcp && carry_roc && (state->seen || state->initial_roc != 0)) {
     guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
 
     if (srtp_set_stream_roc (ds->session, state->ssrc, roc) != srtp_err_status_ok &&
@@ -831,51 +856,70 @@ typedef enum {
   DECODE_NEED_KEY,
 } DecodeResult;
 
-/* Decodes one packet in place. Stream lock held; never releases it. */
+/* The per-SSRC state of a packet; the previous packet's in the common case.
+ * Stream lock. */
+static GstSrtpSdesSsrc *
+dec_stream_ssrc (DecStream *stream, guint32 ssrc, gboolean rtcp)
+{
+  GstSrtpSdesSsrc **last = rtcp ? &stream->last_rtcp : &stream->last_rtp;
+  GHashTable *table = rtcp ? stream->rtcp_ssrcs : stream->rtp_ssrcs;
+  GstSrtpSdesSsrc *state = *last;
+
+  if (G_LIKELY (state != NULL && state->ssrc == ssrc))
+    return state;
+  state = g_hash_table_lookup (table, GUINT_TO_POINTER (ssrc));
+  if (state == NULL) {
+    state = gst_srtp_sdes_ssrc_new (ssrc, rtcp);
+    g_hash_table_insert (table, GUINT_TO_POINTER (ssrc), state);
+  }
+  *last = state;
+  return state;
+}
+
+/* Decodes one packet in place. Stream lock held; never releases it.
+ *
+ * Issue 9: the packet is mapped once, in its own memory (a pool copy only
+ * when it is not writable), and nothing beyond counter increments happens
+ * per packet unless something goes wrong. */
 static DecodeResult
 dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
             GSList **messages)
 {
   GstBuffer *buf = *bufp;
   gsize size = gst_buffer_get_size (buf);
-  guint8 hdr[12];
   gboolean rtcp;
   guint32 ssrc;
   guint16 seq = 0;
   GstSrtpSdesSsrc *state;
   DecSession *bound, *winner = NULL;
+  GstMemory *mem;
   GstMapInfo map;
   TryResult res = TRY_AUTH, r;
-  guint n_candidates = 0;
+  guint n_candidates;
   gint len = 0;
   gboolean saved = FALSE;
 
-  if (size < 8 || size > G_MAXINT || gst_buffer_extract (buf, 0, hdr, MIN (size, 12)) < 8 ||
-      (hdr[0] & 0xc0) != 0x80)
+  if (G_UNLIKELY (size < 8 || size > G_MAXINT))
     goto invalid;
-  rtcp = stream->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (hdr, size);
-  if (!rtcp && size < 12)
+  buf = *bufp = gst_srtp_sdes_buffer_make_room (buf, 0, stream->pool);
+  mem = gst_buffer_peek_memory (buf, 0);
+  if (G_UNLIKELY (!gst_memory_map (mem, &map, GST_MAP_READWRITE)))
     goto invalid;
-  ssrc = GST_READ_UINT32_BE (rtcp ? hdr + 4 : hdr + 8);
+  if (G_UNLIKELY ((map.data[0] & 0xc0) != 0x80))
+    goto invalid_mapped;
+  rtcp = stream->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (map.data, size);
+  if (G_UNLIKELY (!rtcp && size < 12))
+    goto invalid_mapped;
+  ssrc = GST_READ_UINT32_BE (map.data + (rtcp ? 4 : 8));
   if (!rtcp)
-    seq = GST_READ_UINT16_BE (hdr + 2);
+    seq = GST_READ_UINT16_BE (map.data + 2);
 
-  state = g_hash_table_lookup (rtcp ? stream->rtcp_ssrcs : stream->rtp_ssrcs,
-      GUINT_TO_POINTER (ssrc));
-  if (state == NULL) {
-    state = gst_srtp_sdes_ssrc_new (ssrc, rtcp);
-    g_hash_table_insert (rtcp ? stream->rtcp_ssrcs : stream->rtp_ssrcs,
-        GUINT_TO_POINTER (ssrc), state);
-  }
+  state = dec_stream_ssrc (stream, ssrc, rtcp);
   bound = state->binding;
 
-  for (guint i = 0; i < stream->sessions->len; i++) {
-    DecSession *ds = g_ptr_array_index (stream->sessions, i);
-
-    if (ds == bound || ds->active)
-      n_candidates++;
-  }
-  if (n_candidates == 0) {
+  n_candidates = stream->n_active + (bound != NULL && !bound->active);
+  if (G_UNLIKELY (n_candidates == 0)) {
+    gst_memory_unmap (mem, &map);
     /* Stock srtpdec compatibility: ask the application once per key set. */
     if (state->key_request_gen != stream->keys_gen &&
         g_signal_has_handler_pending (self, signals[SIGNAL_REQUEST_KEY], 0, FALSE)) {
@@ -885,10 +929,6 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
     state->unknown_key_drops++;
     goto auth_failed;
   }
-
-  buf = *bufp = gst_buffer_make_writable (buf);
-  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
-    goto invalid;
 
   /* The bound key first, then every other active key: an SSRC moves to a
    * new key only when one of its packets authenticates with it. */
@@ -917,9 +957,9 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
     if (r == TRY_REPLAY && ds == bound)
       break;
   }
-  gst_buffer_unmap (buf, &map);
+  gst_memory_unmap (mem, &map);
 
-  if (winner == NULL) {
+  if (G_UNLIKELY (winner == NULL)) {
     switch (res) {
       case TRY_REPLAY:
         state->replay_drops++;
@@ -943,7 +983,7 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
     return DECODE_DROP;
   }
 
-  if (winner != bound) {
+  if (G_UNLIKELY (winner != bound)) {
     if (bound)
       GST_DEBUG_OBJECT (self, "SSRC %08x moves to key %s", ssrc, winner->key->redacted);
     unbind (state);
@@ -954,12 +994,12 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
     if (bound && !bound->active)
       prune_sessions (stream);
   }
-  gst_buffer_set_size (buf, len);
+  gst_srtp_sdes_buffer_set_packet_size (buf, (gsize) len);
   state->packets++;
   state->bytes += len;
   if (!rtcp)
     gst_srtp_sdes_ssrc_track_seq (state, seq);
-  if (!state->secure_announced) {
+  if (G_UNLIKELY (!state->secure_announced)) {
     state->secure_announced = TRUE;
     *messages = g_slist_append (*messages, gst_srtp_sdes_secure_message (state));
   }
@@ -980,6 +1020,8 @@ auth_failed:
   }
   return DECODE_DROP;
 
+invalid_mapped:
+  gst_memory_unmap (mem, &map);
 invalid:
   stream->invalid_drops++;
   GST_LOG_OBJECT (self, "dropping a %" G_GSIZE_FORMAT "-byte packet that is not SRTP/SRTCP",
@@ -1044,7 +1086,8 @@ dec_process (GstSrtpSdesDec *self, DecStream *stream, GstBuffer *buf,
 static GstFlowReturn
 gst_srtp_sdes_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
-  GstSrtpSdesDec *self = GST_SRTP_SDES_DEC (parent);
+  /* No GObject cast check per packet: the pad's parent is this element. */
+  GstSrtpSdesDec *self = (GstSrtpSdesDec *) parent;
   DecStream *stream = gst_pad_get_element_private (pad);
   GSList *messages = NULL;
 
@@ -1052,7 +1095,8 @@ gst_srtp_sdes_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   buf = dec_process (self, stream, buf, &messages);
   g_mutex_unlock (&stream->lock);
 
-  gst_srtp_sdes_post_messages (GST_ELEMENT (self), messages);
+  if (G_UNLIKELY (messages != NULL))
+    gst_srtp_sdes_post_messages (GST_ELEMENT (self), messages);
   if (buf == NULL)
     return GST_FLOW_OK;
   return gst_pad_push (stream->srcpad, buf);
@@ -1076,7 +1120,7 @@ dec_list_process (GstBuffer **buf, guint idx, gpointer user_data)
 static GstFlowReturn
 gst_srtp_sdes_dec_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
-  GstSrtpSdesDec *self = GST_SRTP_SDES_DEC (parent);
+  GstSrtpSdesDec *self = (GstSrtpSdesDec *) parent;
   DecStream *stream = gst_pad_get_element_private (pad);
   DecListData data = { self, stream, NULL };
 
@@ -1085,7 +1129,8 @@ gst_srtp_sdes_dec_chain_list (GstPad *pad, GstObject *parent, GstBufferList *lis
   gst_buffer_list_foreach (list, dec_list_process, &data);
   g_mutex_unlock (&stream->lock);
 
-  gst_srtp_sdes_post_messages (GST_ELEMENT (self), data.messages);
+  if (G_UNLIKELY (data.messages != NULL))
+    gst_srtp_sdes_post_messages (GST_ELEMENT (self), data.messages);
   if (gst_buffer_list_length (list) == 0) {
     gst_buffer_list_unref (list);
     return GST_FLOW_OK;

@@ -86,18 +86,28 @@ typedef struct {
   guint window;
   GHashTable *rtp_ssrcs;  /* ssrc -> GstSrtpSdesSsrc (RTP packets) */
   GHashTable *rtcp_ssrcs; /* ssrc -> GstSrtpSdesSsrc (RTCP packets) */
+  /* The SSRC of the previous packet: one stream per pad pair is the common
+   * case, so the table is skipped (entries are never removed). */
+  GstSrtpSdesSsrc *last_rtp;
+  GstSrtpSdesSsrc *last_rtcp;
   guint64 invalid_drops;
+  /* Issue 9: MTU-sized buffers for packets that arrive without room for
+   * the trailer (shared, read-only or exactly sized), so that no packet
+   * needs a malloc of its own (the process-wide pool, not owned). */
+  GstBufferPool *pool;
 } EncStream;
 
 struct _GstSrtpSdesEnc {
   GstElement parent;
 
-  /* GST_OBJECT_LOCK */
+  /* GST_OBJECT_LOCK; key_gen and mki_index are also read without it
+   * (atomically) by the streaming threads, so that pad pairs never meet on
+   * the object lock per packet. */
   GstSrtpSdesKey *key;
-  guint key_gen;
+  gint key_gen;
   SdesCryptoSuite suite;
   guint replay_window_size;
-  guint mki_index;
+  gint mki_index;
   gchar *last_error;
 
   /* streams_lock: the list of pad pairs (taken before any stream lock) */
@@ -314,7 +324,7 @@ ensure_key_locked (GstSrtpSdesEnc *self, GError **error)
   if (key == NULL)
     return FALSE;
   self->key = key;
-  self->key_gen++;
+  g_atomic_int_inc (&self->key_gen);
   GST_INFO_OBJECT (self, "generated key %s", key->redacted);
   return TRUE;
 }
@@ -353,7 +363,7 @@ set_crypto (GstSrtpSdesEnc *self, const gchar *text)
   GST_OBJECT_LOCK (self);
   old = self->key;
   self->key = key;
-  self->key_gen++;
+  g_atomic_int_inc (&self->key_gen);
   g_clear_pointer (&self->last_error, g_free);
   GST_OBJECT_UNLOCK (self);
   gst_srtp_sdes_key_unref (old);
@@ -419,7 +429,7 @@ gst_srtp_sdes_enc_set_property (GObject *object, guint prop_id,
       break;
     case PROP_MKI_INDEX:
       GST_OBJECT_LOCK (self);
-      self->mki_index = g_value_get_uint (value);
+      g_atomic_int_set (&self->mki_index, (gint) g_value_get_uint (value));
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -465,7 +475,7 @@ gst_srtp_sdes_enc_get_property (GObject *object, guint prop_id,
       break;
     case PROP_MKI_INDEX:
       GST_OBJECT_LOCK (self);
-      g_value_set_uint (value, self->mki_index);
+      g_value_set_uint (value, (guint) self->mki_index);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_LAST_ERROR:
@@ -544,6 +554,7 @@ gst_srtp_sdes_enc_request_new_pad (GstElement *element, GstPadTemplate *templ,
       (GDestroyNotify) gst_srtp_sdes_ssrc_free);
   stream->rtcp_ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_srtp_sdes_ssrc_free);
+  stream->pool = gst_srtp_sdes_packet_pool ();
 
   sink_name = g_strdup_printf (rtcp ? "rtcp_sink_%u" : "rtp_sink_%u", id);
   src_name = g_strdup_printf (rtcp ? "rtcp_src_%u" : "rtp_src_%u", id);
@@ -649,7 +660,8 @@ gst_srtp_sdes_enc_query (GstPad *pad, GstObject *parent, GstQuery *query)
 /* ------------------------------------------------------------------------- */
 
 /* Makes the stream's libsrtp2 session match the element's current key.
- * Must be called with the stream lock; takes the object lock briefly.
+ * Must be called with the stream lock. The common case is one atomic
+ * read; only a new key (or the first packet) takes the object lock.
  * Returns the MKI index to use, or -1 when there is no usable key. */
 static gint
 enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
@@ -658,14 +670,20 @@ enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
   guint key_gen, window, mki_index;
   srtp_t session;
 
+  if (G_LIKELY (stream->session != NULL &&
+          stream->key_gen == (guint) g_atomic_int_get (&self->key_gen))) {
+    mki_index = (guint) g_atomic_int_get (&self->mki_index);
+    return MIN (mki_index, stream->key->n_keys - 1);
+  }
+
   GST_OBJECT_LOCK (self);
   if (!ensure_key_locked (self, error)) {
     GST_OBJECT_UNLOCK (self);
     return -1;
   }
-  key_gen = self->key_gen;
+  key_gen = (guint) self->key_gen;
   window = self->replay_window_size;
-  mki_index = self->mki_index;
+  mki_index = (guint) self->mki_index;
   if (stream->session == NULL || stream->key_gen != key_gen)
     key = gst_srtp_sdes_key_ref (self->key);
   GST_OBJECT_UNLOCK (self);
@@ -687,18 +705,42 @@ enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
     stream->session_gen++;
     GST_DEBUG_OBJECT (self, "stream %u now uses %s", stream->id, key->redacted);
   }
-  return MIN (mki_index, stream->key->attr->n_keys - 1);
+  return MIN (mki_index, stream->key->n_keys - 1);
+}
+
+/* The per-SSRC state of a packet; the previous packet's in the common case.
+ * Stream lock. */
+static GstSrtpSdesSsrc *
+enc_stream_ssrc (EncStream *stream, guint32 ssrc, gboolean rtcp)
+{
+  GstSrtpSdesSsrc **last = rtcp ? &stream->last_rtcp : &stream->last_rtp;
+  GHashTable *table = rtcp ? stream->rtcp_ssrcs : stream->rtp_ssrcs;
+  GstSrtpSdesSsrc *state = *last;
+
+  if (G_LIKELY (state != NULL && state->ssrc == ssrc))
+    return state;
+  state = g_hash_table_lookup (table, GUINT_TO_POINTER (ssrc));
+  if (state == NULL) {
+    state = gst_srtp_sdes_ssrc_new (ssrc, rtcp);
+    state->session_gen = stream->session_gen;
+    g_hash_table_insert (table, GUINT_TO_POINTER (ssrc), state);
+  }
+  *last = state;
+  return state;
 }
 
 /* Protects one packet in place. Must be called with the stream lock.
  * Takes ownership of @buf; returns the packet to push or NULL (dropped).
- * Messages to post after unlocking are appended to @messages. */
+ * Messages to post after unlocking are appended to @messages.
+ *
+ * Issue 9: the hot path maps the packet once, works on the bytes in the
+ * buffer's own memory (room for the trailer taken from the block, or a
+ * pool buffer), and does nothing per packet beyond counter increments. */
 static GstBuffer *
 enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
              GstBuffer *buf, GSList **messages)
 {
   GstSrtpSdesKey *key = stream->key;
-  guint8 hdr[12];
   gsize size = gst_buffer_get_size (buf);
   gboolean rtcp;
   guint32 ssrc;
@@ -706,68 +748,74 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
   GstSrtpSdesSsrc *state;
   GstSrtpSdesLimit limit;
   guint64 used, hard;
+  GstMemory *mem;
   GstMapInfo map;
   gint len;
-  srtp_err_status_t err;
   guint trailer;
+  srtp_err_status_t err;
 
-  if (size < 8 || gst_buffer_extract (buf, 0, hdr, MIN (size, 12)) < 8 ||
-      (hdr[0] & 0xc0) != 0x80)
+  if (G_UNLIKELY (size < 8 || size > G_MAXINT - 256))
     goto invalid;
-  rtcp = stream->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (hdr, size);
-  if (!rtcp && size < 12)
+  /* Room for the trailer of what the pad carries; an RTCP packet muxed on
+   * an RTP pad (RFC 5761) may need more (E flag + SRTCP index). */
+  trailer = gst_srtp_sdes_key_trailer_len (key, stream->rtcp_pad);
+  buf = gst_srtp_sdes_buffer_make_room (buf, trailer, stream->pool);
+  mem = gst_buffer_peek_memory (buf, 0);
+  if (G_UNLIKELY (!gst_memory_map (mem, &map, GST_MAP_READWRITE)))
     goto invalid;
-  if (size > G_MAXINT - 256)
-    goto invalid;
-  ssrc = GST_READ_UINT32_BE (rtcp ? hdr + 4 : hdr + 8);
-  if (!rtcp)
-    seq = GST_READ_UINT16_BE (hdr + 2);
-
-  state = g_hash_table_lookup (rtcp ? stream->rtcp_ssrcs : stream->rtp_ssrcs,
-      GUINT_TO_POINTER (ssrc));
-  if (state == NULL) {
-    state = gst_srtp_sdes_ssrc_new (ssrc, rtcp);
-    state->session_gen = stream->session_gen;
-    g_hash_table_insert (rtcp ? stream->rtcp_ssrcs : stream->rtp_ssrcs,
-        GUINT_TO_POINTER (ssrc), state);
+  if (G_UNLIKELY ((map.data[0] & 0xc0) != 0x80))
+    goto invalid_mapped;
+  rtcp = stream->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (map.data, size);
+  if (G_UNLIKELY (rtcp && !stream->rtcp_pad &&
+          gst_srtp_sdes_key_trailer_len (key, TRUE) > trailer)) {
+    gst_memory_unmap (mem, &map);
+    gst_srtp_sdes_buffer_set_packet_size (buf, size);
+    buf = gst_srtp_sdes_buffer_make_room (buf, gst_srtp_sdes_key_trailer_len (key, TRUE),
+        stream->pool);
+    mem = gst_buffer_peek_memory (buf, 0);
+    if (!gst_memory_map (mem, &map, GST_MAP_READWRITE))
+      goto invalid;
   }
-  if (state->key != key) {
+  if (G_UNLIKELY (!rtcp && size < 12))
+    goto invalid_mapped;
+  ssrc = GST_READ_UINT32_BE (map.data + (rtcp ? 4 : 8));
+  if (!rtcp)
+    seq = GST_READ_UINT16_BE (map.data + 2);
+
+  state = enc_stream_ssrc (stream, ssrc, rtcp);
+  if (G_UNLIKELY (state->key != key)) {
     gst_srtp_sdes_key_unref (state->key);
     state->key = gst_srtp_sdes_key_ref (key);
   }
 
   /* RFC 3711 §9.2: count against the master key's lifetime first. */
   limit = gst_srtp_sdes_key_count (key, mki_index, rtcp, &used, &hard);
-  if (limit != GST_SRTP_SDES_LIMIT_OK && limit != GST_SRTP_SDES_LIMIT_EXHAUSTED)
-    *messages = g_slist_append (*messages,
-        gst_srtp_sdes_key_limit_message (key, limit, mki_index, rtcp, used, hard));
-  if (limit == GST_SRTP_SDES_LIMIT_HARD || limit == GST_SRTP_SDES_LIMIT_EXHAUSTED) {
-    state->limit_drops++;
-    GST_LOG_OBJECT (self, "SSRC %08x: key lifetime reached, dropping", ssrc);
-    gst_buffer_unref (buf);
-    return NULL;
+  if (G_UNLIKELY (limit != GST_SRTP_SDES_LIMIT_OK)) {
+    if (limit != GST_SRTP_SDES_LIMIT_EXHAUSTED)
+      *messages = g_slist_append (*messages,
+          gst_srtp_sdes_key_limit_message (key, limit, mki_index, rtcp, used, hard));
+    if (limit == GST_SRTP_SDES_LIMIT_HARD || limit == GST_SRTP_SDES_LIMIT_EXHAUSTED) {
+      state->limit_drops++;
+      GST_LOG_OBJECT (self, "SSRC %08x: key lifetime reached, dropping", ssrc);
+      gst_memory_unmap (mem, &map);
+      gst_buffer_unref (buf);
+      return NULL;
+    }
   }
 
   /* PEERS §2.1 / RFC 4568 §7.1.4: after a rekey the SSRC keeps its ROC.
    * The new session learns it before this SSRC's first packet. */
-  if (!rtcp && state->session_gen != stream->session_gen) {
-    guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
+  if (G_UNLIKELY (state->session_gen != stream->session_gen)) {
+    if (!rtcp) {
+      guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
 
-    if (roc != 0 && gst_srtp_sdes_key_add_stream (key, stream->session, ssrc,
-            stream->window))
-      srtp_set_stream_roc (stream->session, ssrc, roc);
-    state->session_gen = stream->session_gen;
-  } else if (rtcp) {
+      if (roc != 0 && gst_srtp_sdes_key_add_stream (key, stream->session, ssrc,
+              stream->window))
+        srtp_set_stream_roc (stream->session, ssrc, roc);
+    }
     state->session_gen = stream->session_gen;
   }
 
-  trailer = gst_srtp_sdes_key_trailer_len (key, rtcp);
-  buf = gst_srtp_sdes_buffer_make_room (buf, trailer);
-  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
-    gst_buffer_unref (buf);
-    stream->invalid_drops++;
-    return NULL;
-  }
   len = (gint) size;
   if (rtcp)
     err = srtp_protect_rtcp_mki (stream->session, map.data, &len,
@@ -775,9 +823,9 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
   else
     err = srtp_protect_mki (stream->session, map.data, &len,
         key->mki_size > 0, mki_index);
-  gst_buffer_unmap (buf, &map);
+  gst_memory_unmap (mem, &map);
 
-  if (err != srtp_err_status_ok) {
+  if (G_UNLIKELY (err != srtp_err_status_ok)) {
     if (err == srtp_err_status_replay_fail || err == srtp_err_status_replay_old)
       state->replay_drops++;
     else
@@ -787,8 +835,7 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
     gst_buffer_unref (buf);
     return NULL;
   }
-  if ((gsize) len != size + trailer)
-    gst_buffer_set_size (buf, len);
+  gst_srtp_sdes_buffer_set_packet_size (buf, (gsize) len);
 
   state->packets++;
   state->bytes += size;
@@ -796,6 +843,8 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
     gst_srtp_sdes_ssrc_track_seq (state, seq);
   return buf;
 
+invalid_mapped:
+  gst_memory_unmap (mem, &map);
 invalid:
   stream->invalid_drops++;
   GST_LOG_OBJECT (self, "dropping a %" G_GSIZE_FORMAT "-byte packet that is not RTP/RTCP",
@@ -814,7 +863,8 @@ post_key_error (GstSrtpSdesEnc *self, const GError *error)
 static GstFlowReturn
 gst_srtp_sdes_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
-  GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (parent);
+  /* No GObject cast check per packet: the pad's parent is this element. */
+  GstSrtpSdesEnc *self = (GstSrtpSdesEnc *) parent;
   EncStream *stream = gst_pad_get_element_private (pad);
   g_autoptr (GError) error = NULL;
   GSList *messages = NULL;
@@ -822,16 +872,17 @@ gst_srtp_sdes_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 
   g_mutex_lock (&stream->lock);
   mki_index = enc_stream_prepare (self, stream, &error);
-  if (mki_index >= 0)
+  if (G_LIKELY (mki_index >= 0))
     buf = enc_protect (self, stream, (guint) mki_index, buf, &messages);
   g_mutex_unlock (&stream->lock);
 
-  if (mki_index < 0) {
+  if (G_UNLIKELY (mki_index < 0)) {
     gst_buffer_unref (buf);
     post_key_error (self, error);
     return GST_FLOW_ERROR;
   }
-  gst_srtp_sdes_post_messages (GST_ELEMENT (self), messages);
+  if (G_UNLIKELY (messages != NULL))
+    gst_srtp_sdes_post_messages (GST_ELEMENT (self), messages);
   if (buf == NULL)
     return GST_FLOW_OK;
   return gst_pad_push (stream->srcpad, buf);
@@ -856,28 +907,29 @@ enc_list_protect (GstBuffer **buf, guint idx, gpointer user_data)
 static GstFlowReturn
 gst_srtp_sdes_enc_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
-  GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (parent);
+  GstSrtpSdesEnc *self = (GstSrtpSdesEnc *) parent;
   EncStream *stream = gst_pad_get_element_private (pad);
   g_autoptr (GError) error = NULL;
   EncListData data = { self, stream, 0, NULL };
   gint mki_index;
 
   list = gst_buffer_list_make_writable (list);
-  /* One lock take for the whole list. */
+  /* One lock take and one key check for the whole list. */
   g_mutex_lock (&stream->lock);
   mki_index = enc_stream_prepare (self, stream, &error);
-  if (mki_index >= 0) {
+  if (G_LIKELY (mki_index >= 0)) {
     data.mki_index = (guint) mki_index;
     gst_buffer_list_foreach (list, enc_list_protect, &data);
   }
   g_mutex_unlock (&stream->lock);
 
-  if (mki_index < 0) {
+  if (G_UNLIKELY (mki_index < 0)) {
     gst_buffer_list_unref (list);
     post_key_error (self, error);
     return GST_FLOW_ERROR;
   }
-  gst_srtp_sdes_post_messages (GST_ELEMENT (self), data.messages);
+  if (G_UNLIKELY (data.messages != NULL))
+    gst_srtp_sdes_post_messages (GST_ELEMENT (self), data.messages);
   if (gst_buffer_list_length (list) == 0) {
     gst_buffer_list_unref (list);
     return GST_FLOW_OK;

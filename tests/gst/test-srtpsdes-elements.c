@@ -808,6 +808,95 @@ GST_START_TEST (test_srtpsdesdec_key_from_stock_caps)
 }
 GST_END_TEST;
 
+/* Stock srtpdec caps with MKIs: "mki" for srtp-key, "srtp-key2" + "mki2"
+ * for a second master key; packets of either key decrypt. */
+GST_START_TEST (test_srtpsdesdec_key_from_stock_caps_with_mkis)
+{
+  g_autofree gchar *k1 = key_b64 (30, 61);
+  g_autofree gchar *k2 = key_b64 (30, 62);
+  g_autofree gchar *line = g_strdup_printf ("1 AES_CM_128_HMAC_SHA1_80 inline:%s|1:4;inline:%s|258:4",
+      k1, k2);
+  GstHarness *enc = enc_harness (line);
+  GstHarness *dec = gst_harness_new_with_padnames ("srtpsdesdec", "rtp_sink", "rtp_src");
+  GstCaps *caps = stock_caps (&suites[0], 61, SSRC);
+  const guint8 mki1[4] = { 0, 0, 0, 1 }, mki2[4] = { 0, 0, 1, 2 };
+  guint8 key2[30];
+  GstBuffer *b;
+
+  fill_key (key2, 30, 62);
+  b = gst_buffer_new_memdup (mki1, 4);
+  gst_caps_set_simple (caps, "mki", GST_TYPE_BUFFER, b, NULL);
+  gst_buffer_unref (b);
+  b = gst_buffer_new_memdup (mki2, 4);
+  gst_caps_set_simple (caps, "mki2", GST_TYPE_BUFFER, b, NULL);
+  gst_buffer_unref (b);
+  b = gst_buffer_new_memdup (key2, 30);
+  gst_caps_set_simple (caps, "srtp-key2", GST_TYPE_BUFFER, b, NULL);
+  gst_buffer_unref (b);
+  gst_harness_set_src_caps (dec, caps);
+
+  roundtrip (enc, dec, SSRC, 1, 2);
+  g_object_set (enc->element, "mki-index", 1, NULL);
+  roundtrip (enc, dec, SSRC, 3, 2);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, FALSE, "packets"), 4);
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
+/* Stock srtpdec caps field "roc": a receiver joining a stream whose
+ * sender is past a sequence-number wrap (RFC 3711 §3.3.1). */
+GST_START_TEST (test_srtpsdesdec_roc_from_stock_caps)
+{
+  guint8 key[30];
+  srtp_policy_t policy;
+  srtp_t session = NULL;
+  guint8 data[12 + PAYLOAD_LEN + SRTP_MAX_TRAILER_LEN];
+  GstBuffer *plain = create_rtp_buffer (SSRC, 5, PAYLOAD_LEN);
+  gint len = (gint) gst_buffer_get_size (plain);
+  GstHarness *dec;
+  GstCaps *caps;
+  GstBuffer *out;
+
+  /* The sender is at ROC 3. */
+  fill_key (key, 30, 63);
+  memset (&policy, 0, sizeof (policy));
+  srtp_crypto_policy_set_rtp_default (&policy.rtp);
+  srtp_crypto_policy_set_rtcp_default (&policy.rtcp);
+  policy.ssrc.type = ssrc_specific;
+  policy.ssrc.value = SSRC;
+  policy.key = key;
+  policy.window_size = 128;
+  fail_unless_equals_int (srtp_create (&session, &policy), srtp_err_status_ok);
+  fail_unless_equals_int (srtp_set_stream_roc (session, SSRC, 3), srtp_err_status_ok);
+  gst_buffer_extract (plain, 0, data, len);
+  fail_unless_equals_int (srtp_protect (session, data, &len), srtp_err_status_ok);
+  srtp_dealloc (session);
+
+  /* Without the ROC the packet cannot authenticate... */
+  dec = gst_harness_new_with_padnames ("srtpsdesdec", "rtp_sink", "rtp_src");
+  gst_harness_set_src_caps (dec, stock_caps (&suites[0], 63, SSRC));
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_new_memdup (data, len)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (dec), 0);
+  gst_harness_teardown (dec);
+
+  /* ...with "roc" in the caps it does. */
+  dec = gst_harness_new_with_padnames ("srtpsdesdec", "rtp_sink", "rtp_src");
+  caps = stock_caps (&suites[0], 63, SSRC);
+  gst_caps_set_simple (caps, "roc", G_TYPE_UINT, 3, NULL);
+  gst_harness_set_src_caps (dec, caps);
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_new_memdup (data, len)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (dec);
+  assert_buffer_equals (out, plain);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, FALSE, "roc"), 3);
+  gst_buffer_unref (out);
+  gst_buffer_unref (plain);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
 static GstCaps *
 on_request_key (GstElement *dec, guint ssrc, gpointer user_data)
 {
@@ -979,6 +1068,224 @@ GST_START_TEST (test_srtpsdes_buffer_list)
     gst_buffer_unref (out);
     gst_buffer_unref (plain[i]);
   }
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------- */
+/* Issue 9: hot path — in place, pool for packets without room, batches      */
+/* ------------------------------------------------------------------------- */
+
+/* @packet (consumed) in a block with exactly @room spare bytes behind it,
+ * as udpsrc delivers packets in MTU-sized blocks. */
+static GstBuffer *
+buffer_with_room (GstBuffer *packet, gsize room)
+{
+  gsize size = gst_buffer_get_size (packet);
+  guint8 *block = g_malloc (size + room);
+
+  gst_buffer_extract (packet, 0, block, size);
+  gst_buffer_unref (packet);
+  return gst_buffer_new_wrapped_full (0, block, size + room, 0, size, block, g_free);
+}
+
+static GstBuffer *
+create_rtp_buffer_with_room (guint32 ssrc, guint16 seq, guint payload_len, gsize room)
+{
+  return buffer_with_room (create_rtp_buffer (ssrc, seq, payload_len), room);
+}
+
+static const guint8 *
+buffer_data (GstBuffer *buf)
+{
+  GstMapInfo map;
+  const guint8 *data;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  data = map.data;
+  gst_buffer_unmap (buf, &map);
+  return data;
+}
+
+GST_START_TEST (test_srtpsdes_protects_and_unprotects_in_place)
+{
+  guint8 key[30];
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 91, NULL);
+  GstHarness *enc = enc_harness (line);
+  GstHarness *dec = dec_harness (line);
+  /* Exactly the room the RTP trailer needs (10-byte tag). */
+  GstBuffer *in = create_rtp_buffer_with_room (SSRC, 7000, PAYLOAD_LEN, 10);
+  GstBuffer *plain = gst_buffer_copy_deep (in);
+  GstBuffer *expected, *srtp, *out;
+  const guint8 *data = buffer_data (in);
+
+  fill_key (key, 30, 91);
+  expected = libsrtp_protect (key, in);
+  fail_unless_equals_int (gst_harness_push (enc, in), GST_FLOW_OK);
+  srtp = gst_harness_pull (enc);
+  /* Same block: the trailer went into the room behind the packet. */
+  fail_unless (buffer_data (srtp) == data, "encoder copied a packet that had room");
+  fail_unless (srtp->pool == NULL);
+  assert_buffer_equals (srtp, expected);
+
+  fail_unless_equals_int (gst_harness_push (dec, srtp), GST_FLOW_OK);
+  out = gst_harness_pull (dec);
+  fail_unless (buffer_data (out) == data, "decoder copied a writable packet");
+  assert_buffer_equals (out, plain);
+  gst_buffer_unref (out);
+  gst_buffer_unref (plain);
+  gst_buffer_unref (expected);
+
+  /* RFC 5761 RTCP on the RTP pad with the same 10 bytes of room: SRTCP
+   * needs 14 (E flag + index + tag), so it moves to a pool buffer. */
+  {
+    GstBuffer *rr = create_rtcp_buffer (SSRC);
+    GstBuffer *rr_room = buffer_with_room (gst_buffer_copy_deep (rr), 10);
+
+    fail_unless_equals_int (gst_harness_push (enc, rr_room), GST_FLOW_OK);
+    srtp = gst_harness_pull (enc);
+    fail_unless (srtp->pool != NULL);
+    fail_unless_equals_uint64 (gst_buffer_get_size (srtp), 8 + 4 + 10);
+    fail_unless_equals_int (gst_harness_push (dec, srtp), GST_FLOW_OK);
+    out = gst_harness_pull (dec);
+    assert_buffer_equals (out, rr);
+    gst_buffer_unref (out);
+    gst_buffer_unref (rr);
+  }
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_srtpsdesenc_packet_without_room_uses_pool_buffer)
+{
+  guint8 key[30];
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 92, NULL);
+  GstHarness *enc = enc_harness (line);
+  GstHarness *dec = dec_harness (line);
+
+  fill_key (key, 30, 92);
+  for (guint i = 0; i < 3; i++) {
+    /* Exactly sized (no room), then read-only memory (e.g. a file source). */
+    GstBuffer *tight = create_rtp_buffer (SSRC, (guint16) (100 + i), PAYLOAD_LEN);
+    gsize size = gst_buffer_get_size (tight);
+    guint8 *bytes = g_malloc (size);
+    GstBuffer *in, *expected, *srtp, *out;
+
+    gst_buffer_extract (tight, 0, bytes, size);
+    if (i == 2) {
+      in = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY, bytes, size, 0, size,
+          NULL, NULL);
+      gst_buffer_unref (tight);
+    } else {
+      in = tight;
+    }
+    expected = libsrtp_protect (key, in);
+    GST_BUFFER_PTS (in) = i * 20 * GST_MSECOND;
+    fail_unless_equals_int (gst_harness_push (enc, in), GST_FLOW_OK);
+    srtp = gst_harness_pull (enc);
+    fail_unless (srtp->pool != NULL, "packet %u: no pool buffer", i);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (srtp), i * 20 * GST_MSECOND);
+    assert_buffer_equals (srtp, expected);
+    fail_unless_equals_int (gst_harness_push (dec, srtp), GST_FLOW_OK);
+    out = gst_harness_pull (dec);
+    fail_unless_equals_uint64 (gst_buffer_get_size (out), size);
+    fail_unless (gst_buffer_memcmp (out, 0, bytes, size) == 0);
+    gst_buffer_unref (out);
+    gst_buffer_unref (expected);
+    g_free (bytes);
+  }
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_srtpsdesenc_oversized_packet_gets_own_buffer)
+{
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 93, NULL);
+  GstHarness *enc = enc_harness (line);
+  GstHarness *dec = dec_harness (line);
+  /* Bigger than the pool's MTU-sized buffers (jumbo frames, loopback). */
+  GstBuffer *in = create_rtp_buffer (SSRC, 9, 4000);
+  GstBuffer *plain = gst_buffer_copy_deep (in);
+  GstBuffer *srtp, *out;
+
+  fail_unless_equals_int (gst_harness_push (enc, in), GST_FLOW_OK);
+  srtp = gst_harness_pull (enc);
+  fail_unless (srtp->pool == NULL);
+  fail_unless_equals_uint64 (gst_buffer_get_size (srtp), 12 + 4000 + 10);
+  fail_unless_equals_int (gst_harness_push (dec, srtp), GST_FLOW_OK);
+  out = gst_harness_pull (dec);
+  assert_buffer_equals (out, plain);
+  gst_buffer_unref (out);
+  gst_buffer_unref (plain);
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_srtpsdesdec_shared_packet_left_untouched)
+{
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 94, NULL);
+  GstHarness *enc = enc_harness (line);
+  GstHarness *dec = dec_harness (line);
+  GstBuffer *plain = create_rtp_buffer (SSRC, 300, PAYLOAD_LEN);
+  GstBuffer *srtp, *srtp_copy, *out;
+
+  fail_unless_equals_int (gst_harness_push (enc, gst_buffer_copy_deep (plain)), GST_FLOW_OK);
+  srtp = gst_harness_pull (enc);
+  srtp_copy = gst_buffer_copy_deep (srtp);
+  /* A second reference (as after a tee): the decoder must not decrypt the
+   * other holder's packet. */
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_ref (srtp)), GST_FLOW_OK);
+  out = gst_harness_pull (dec);
+  assert_buffer_equals (out, plain);
+  assert_buffer_equals (srtp, srtp_copy);
+  gst_buffer_unref (out);
+  gst_buffer_unref (srtp);
+  gst_buffer_unref (srtp_copy);
+  gst_buffer_unref (plain);
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
+/* One list, two SSRCs alternating and RTCP muxed in: each packet finds its
+ * own per-SSRC state (the one-entry cache must not mix them up). */
+GST_START_TEST (test_srtpsdes_buffer_list_two_ssrcs_and_rtcp_mux)
+{
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 95, NULL);
+  GstHarness *enc = enc_harness (line);
+  GstHarness *dec = dec_harness (line);
+  GstBufferList *list = gst_buffer_list_new ();
+  GstBuffer *plain[9];
+
+  for (guint i = 0; i < 9; i++) {
+    GstBuffer *b = i == 4 ? create_rtcp_buffer (SSRC) :
+        create_rtp_buffer (i % 2 ? SSRC + 1 : SSRC, (guint16) (65530 + i / 2), PAYLOAD_LEN);
+
+    plain[i] = gst_buffer_copy_deep (b);
+    gst_buffer_list_add (list, b);
+  }
+  fail_unless_equals_int (gst_pad_push_list (enc->srcpad, list), GST_FLOW_OK);
+  list = gst_buffer_list_new ();
+  for (guint i = 0; i < 9; i++)
+    gst_buffer_list_add (list, gst_harness_pull (enc));
+  fail_unless_equals_int (gst_pad_push_list (dec->srcpad, list), GST_FLOW_OK);
+  for (guint i = 0; i < 9; i++) {
+    GstBuffer *out = gst_harness_pull (dec);
+
+    assert_buffer_equals (out, plain[i]);
+    gst_buffer_unref (out);
+    gst_buffer_unref (plain[i]);
+  }
+  fail_unless_equals_uint64 (stat (enc->element, SSRC, FALSE, "packets"), 4);
+  fail_unless_equals_uint64 (stat (enc->element, SSRC + 1, FALSE, "packets"), 4);
+  fail_unless_equals_uint64 (stat (enc->element, SSRC, TRUE, "packets"), 1);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, FALSE, "packets"), 4);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC + 1, FALSE, "packets"), 4);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "packets"), 1);
   gst_harness_teardown (enc);
   gst_harness_teardown (dec);
 }
@@ -1207,11 +1514,18 @@ srtpsdes_suite (void)
   tcase_add_test (tc, test_srtpsdes_live_rekey_after_seq_wrap_peers_2_1);
   tcase_add_test (tc, test_srtpsdes_rekey_at_wrap_keeps_roc_peers_2_1);
   tcase_add_test (tc, test_srtpsdesdec_key_from_stock_caps);
+  tcase_add_test (tc, test_srtpsdesdec_key_from_stock_caps_with_mkis);
+  tcase_add_test (tc, test_srtpsdesdec_roc_from_stock_caps);
   tcase_add_test (tc, test_srtpsdesdec_request_key_emitted_without_lock);
   tcase_add_test (tc, test_srtpsdesdec_stats_contents);
   tcase_add_test (tc, test_srtpsdesdec_secure_message_once);
   tcase_add_test (tc, test_srtpsdesdec_random_packets_dropped_and_counted);
   tcase_add_test (tc, test_srtpsdes_buffer_list);
+  tcase_add_test (tc, test_srtpsdes_protects_and_unprotects_in_place);
+  tcase_add_test (tc, test_srtpsdesenc_packet_without_room_uses_pool_buffer);
+  tcase_add_test (tc, test_srtpsdesenc_oversized_packet_gets_own_buffer);
+  tcase_add_test (tc, test_srtpsdesdec_shared_packet_left_untouched);
+  tcase_add_test (tc, test_srtpsdes_buffer_list_two_ssrcs_and_rtcp_mux);
   tcase_add_test (tc, test_srtpsdes_debug_log_never_contains_key);
   tcase_add_test (tc, test_srtpsdes_in_rtpbin_request_encoder_decoder);
   return s;

@@ -1,0 +1,510 @@
+/* srtpsdes — how many concurrent G.711 streams one process protects in real time
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Issue 9: N streams, each with its own SSRC and its own key, send 50
+ * packets/s each way (172-byte G.711 RTP, AES_CM_128_HMAC_SHA1_80). Every
+ * packet is encrypted and then decrypted in real time. A step passes when
+ * every packet arrives intact (so zero authentication failures) and none is
+ * more than 20 ms late; the program reports the largest N that passes, for
+ * stock srtpenc/srtpdec and for srtpsdesenc/srtpsdesdec, in the same run.
+ *
+ * Topology (what a media relay or B2BUA does, one element pair per call
+ * leg and direction): each direction of each stream is a flow with its own
+ * encoder and decoder element (both keyed for that flow alone; the
+ * encoder's key is per element, so separate keys mean separate elements):
+ *
+ *   [flow src pad] -> enc -> dec -> [flow sink pad: checks bytes, lateness]
+ *
+ * So N streams are 2N flows, 2N encoders and 2N decoders. Packets are
+ * driven from one thread per CPU core; flow f belongs to thread f mod T and
+ * its packet k is due at t0 + k * 20 ms + f * 20 ms / 2N (phases spread
+ * evenly, as independent calls are). A thread sleeps while the next packet
+ * is more than 1 ms ahead; otherwise it pushes it (at most 1 ms early).
+ * Lateness is the arrival at the sink pad minus the due time. The source
+ * packets come from a buffer pool of 1500-byte blocks, like udpsrc's.
+ *
+ * Each step (variant, N) runs in a process of its own (this program
+ * re-executes itself with --run), so libsrtp2's process-wide crypto
+ * replacement never reaches the stock variant. Each step streams for a
+ * few seconds after a warm-up packet per flow, and is bounded in time; the
+ * whole search is bounded too.
+ *
+ * Usage: bench-many-streams [--seconds S (3)] [--max-total S (170)]
+ * A benchmark, never a test: it asserts nothing about speed.
+ */
+#include <gst/gst.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PACKET_SIZE 172
+#define HEADER_SIZE 12
+#define PERIOD_NS (20 * G_GINT64_CONSTANT (1000000))
+#define MAX_LATE_NS (20 * G_GINT64_CONSTANT (1000000))
+#define EARLY_NS (1 * G_GINT64_CONSTANT (1000000))
+#define STEP_TIMEOUT_S 10
+#define SETUP_DEADLINE_S 5
+
+typedef struct {
+  GstElement *enc;
+  GstElement *dec;
+  GstPad *src;
+  GstPad *sink;
+  guint8 key[30];
+  guint32 ssrc;
+  guint16 seq;
+  guint32 ts;
+  gint64 phase;
+  gint64 due;
+  guint64 sent;
+  guint64 received;
+  guint64 bad;
+  guint64 late;
+  gint64 max_late;
+} Flow;
+
+typedef struct {
+  guint index;
+  guint n_threads;
+  Flow *flows;
+  guint n_flows;
+  gboolean ours;
+  guint periods;
+  GstBufferPool *pool;
+  gboolean setup_ok;
+} Worker;
+
+static guint8 payload[PACKET_SIZE - HEADER_SIZE];
+static gint64 start_time; /* t0, written before go is set */
+static gint go;
+static gint workers_ready;
+
+static gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+sleep_until (gint64 t)
+{
+  struct timespec ts = { (time_t) (t / 1000000000), (long) (t % 1000000000) };
+
+  while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0) {
+  }
+}
+
+static GstFlowReturn
+flow_sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  Flow *flow = gst_pad_get_element_private (pad);
+  gint64 late = now_ns () - flow->due;
+  GstMapInfo map;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    flow->bad++;
+  } else {
+    if (map.size != PACKET_SIZE || GST_READ_UINT32_BE (map.data + 8) != flow->ssrc ||
+        GST_READ_UINT16_BE (map.data + 2) != flow->seq ||
+        memcmp (map.data + HEADER_SIZE, payload, sizeof (payload)) != 0)
+      flow->bad++;
+    gst_buffer_unmap (buf, &map);
+  }
+  flow->received++;
+  if (late > flow->max_late)
+    flow->max_late = late;
+  if (late > MAX_LATE_NS)
+    flow->late++;
+  gst_buffer_unref (buf);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+flow_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static GstCaps *
+stock_request_key (GstElement *dec, guint ssrc, Flow *flow)
+{
+  GstBuffer *key = gst_buffer_new_memdup (flow->key, sizeof (flow->key));
+  GstCaps *caps = gst_caps_new_simple ("application/x-srtp",
+      "srtp-key", GST_TYPE_BUFFER, key,
+      "srtp-cipher", G_TYPE_STRING, "aes-128-icm",
+      "srtp-auth", G_TYPE_STRING, "hmac-sha1-80",
+      "srtcp-cipher", G_TYPE_STRING, "aes-128-icm",
+      "srtcp-auth", G_TYPE_STRING, "hmac-sha1-80", NULL);
+
+  gst_buffer_unref (key);
+  return caps;
+}
+
+static gboolean
+flow_setup (Flow *flow, gboolean ours)
+{
+  GstPad *enc_sink, *dec_src;
+  GstSegment segment;
+
+  if (ours) {
+    g_autofree gchar *b64 = g_base64_encode (flow->key, sizeof (flow->key));
+    g_autofree gchar *crypto = g_strdup_printf ("1 AES_CM_128_HMAC_SHA1_80 inline:%s", b64);
+
+    flow->enc = gst_element_factory_make ("srtpsdesenc", NULL);
+    flow->dec = gst_element_factory_make ("srtpsdesdec", NULL);
+    if (flow->enc == NULL || flow->dec == NULL)
+      return FALSE;
+    g_object_set (flow->enc, "crypto", crypto, NULL);
+    g_object_set (flow->dec, "crypto", crypto, NULL);
+    memset (b64, 0, strlen (b64));
+    memset (crypto, 0, strlen (crypto));
+  } else {
+    GstBuffer *key = gst_buffer_new_memdup (flow->key, sizeof (flow->key));
+
+    flow->enc = gst_element_factory_make ("srtpenc", NULL);
+    flow->dec = gst_element_factory_make ("srtpdec", NULL);
+    if (flow->enc == NULL || flow->dec == NULL) {
+      gst_buffer_unref (key);
+      return FALSE;
+    }
+    gst_util_set_object_arg (G_OBJECT (flow->enc), "rtp-cipher", "aes-128-icm");
+    gst_util_set_object_arg (G_OBJECT (flow->enc), "rtp-auth", "hmac-sha1-80");
+    gst_util_set_object_arg (G_OBJECT (flow->enc), "rtcp-cipher", "aes-128-icm");
+    gst_util_set_object_arg (G_OBJECT (flow->enc), "rtcp-auth", "hmac-sha1-80");
+    g_object_set (flow->enc, "key", key, NULL);
+    gst_buffer_unref (key);
+    g_signal_connect (flow->dec, "request-key", G_CALLBACK (stock_request_key), flow);
+  }
+
+  enc_sink = gst_element_request_pad_simple (flow->enc, "rtp_sink_0");
+  if (enc_sink == NULL || !gst_element_link_pads (flow->enc, "rtp_src_0", flow->dec, "rtp_sink"))
+    return FALSE;
+  dec_src = gst_element_get_static_pad (flow->dec, "rtp_src");
+  flow->src = gst_pad_new ("src", GST_PAD_SRC);
+  flow->sink = gst_pad_new ("sink", GST_PAD_SINK);
+  gst_pad_set_element_private (flow->sink, flow);
+  gst_pad_set_chain_function (flow->sink, flow_sink_chain);
+  gst_pad_set_event_function (flow->sink, flow_sink_event);
+  gst_pad_set_active (flow->src, TRUE);
+  gst_pad_set_active (flow->sink, TRUE);
+  if (gst_pad_link (flow->src, enc_sink) != GST_PAD_LINK_OK ||
+      gst_pad_link (dec_src, flow->sink) != GST_PAD_LINK_OK)
+    return FALSE;
+  gst_object_unref (enc_sink);
+  gst_object_unref (dec_src);
+  if (gst_element_set_state (flow->dec, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
+      gst_element_set_state (flow->enc, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    return FALSE;
+  gst_pad_push_event (flow->src, gst_event_new_stream_start ("many-streams"));
+  gst_pad_push_event (flow->src, gst_event_new_caps (gst_caps_from_string (
+      "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0")));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (flow->src, gst_event_new_segment (&segment));
+  return TRUE;
+}
+
+static void
+flow_push (Flow *flow, GstBufferPool *pool)
+{
+  GstBuffer *buf = NULL;
+  GstMemory *mem;
+  GstMapInfo map;
+
+  if (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) != GST_FLOW_OK)
+    g_error ("buffer pool failed");
+  mem = gst_buffer_peek_memory (buf, 0);
+  gst_memory_resize (mem, 0, PACKET_SIZE);
+  gst_memory_map (mem, &map, GST_MAP_WRITE);
+  map.data[0] = 0x80;
+  map.data[1] = 0; /* PT 0: PCMU */
+  GST_WRITE_UINT16_BE (map.data + 2, flow->seq);
+  GST_WRITE_UINT32_BE (map.data + 4, flow->ts);
+  GST_WRITE_UINT32_BE (map.data + 8, flow->ssrc);
+  memcpy (map.data + HEADER_SIZE, payload, sizeof (payload));
+  gst_memory_unmap (mem, &map);
+  flow->sent++;
+  gst_pad_push (flow->src, buf);
+  flow->seq++;
+  flow->ts += 160;
+}
+
+static gpointer
+worker_run (gpointer data)
+{
+  Worker *w = data;
+  GstStructure *config;
+  gint64 deadline = now_ns () + SETUP_DEADLINE_S * G_GINT64_CONSTANT (1000000000);
+  gint64 t0;
+
+  w->pool = gst_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (w->pool);
+  gst_buffer_pool_config_set_params (config, NULL, 1500, 0, 0);
+  gst_buffer_pool_set_config (w->pool, config);
+  gst_buffer_pool_set_active (w->pool, TRUE);
+
+  w->setup_ok = TRUE;
+  for (guint i = w->index; i < w->n_flows && w->setup_ok; i += w->n_threads) {
+    Flow *flow = &w->flows[i];
+
+    if (!flow_setup (flow, w->ours) || now_ns () > deadline) {
+      w->setup_ok = FALSE;
+      break;
+    }
+    /* Warm-up: the first packet creates the libsrtp2 streams. */
+    flow->due = now_ns ();
+    flow_push (flow, w->pool);
+  }
+  g_atomic_int_inc (&workers_ready);
+  while (!g_atomic_int_get (&go))
+    g_usleep (1000);
+  t0 = start_time;
+  if (!w->setup_ok)
+    return NULL;
+
+  for (guint k = 0; k < w->periods; k++) {
+    for (guint i = w->index; i < w->n_flows; i += w->n_threads) {
+      Flow *flow = &w->flows[i];
+      gint64 due = t0 + (gint64) k * PERIOD_NS + flow->phase;
+
+      if (due - now_ns () > EARLY_NS)
+        sleep_until (due - EARLY_NS);
+      flow->due = due;
+      flow_push (flow, w->pool);
+    }
+  }
+  return NULL;
+}
+
+static int
+run_step (gboolean ours, guint n_streams, gdouble seconds, guint n_threads)
+{
+  guint n_flows = 2 * n_streams;
+  Flow *flows = g_new0 (Flow, n_flows);
+  Worker *workers = g_new0 (Worker, n_threads);
+  GThread **threads = g_new0 (GThread *, n_threads);
+  GRand *rand = g_rand_new_with_seed (n_streams);
+  guint64 sent = 0, received = 0, bad = 0, late = 0;
+  gint64 max_late = 0, setup_start, setup_ns, stream_ns;
+  gboolean setup_ok = TRUE;
+  struct rusage ru0, ru1;
+  gdouble cpu;
+
+  alarm (STEP_TIMEOUT_S);
+  memset (payload, 0xff, sizeof (payload)); /* G.711 µ-law silence */
+  for (guint i = 0; i < sizeof (payload); i += 5)
+    payload[i] = (guint8) i;
+  for (guint f = 0; f < n_flows; f++) {
+    for (guint b = 0; b < sizeof (flows[f].key); b++)
+      flows[f].key[b] = (guint8) g_rand_int (rand);
+    flows[f].ssrc = 0x10000000u + f;
+    flows[f].seq = (guint16) g_rand_int (rand);
+    flows[f].ts = g_rand_int (rand);
+    flows[f].phase = (gint64) f * PERIOD_NS / n_flows;
+  }
+  g_rand_free (rand);
+
+  setup_start = now_ns ();
+  for (guint t = 0; t < n_threads; t++) {
+    workers[t] = (Worker) { t, n_threads, flows, n_flows, ours,
+      (guint) (seconds * 1000 / 20), NULL, FALSE };
+    threads[t] = g_thread_new ("flows", worker_run, &workers[t]);
+  }
+  while ((guint) g_atomic_int_get (&workers_ready) < n_threads)
+    g_usleep (1000);
+  setup_ns = now_ns () - setup_start;
+  for (guint t = 0; t < n_threads; t++)
+    setup_ok = setup_ok && workers[t].setup_ok;
+  /* Sent and received of the warm-up packets are not part of the step. */
+  for (guint f = 0; f < n_flows; f++) {
+    bad += flows[f].bad;
+    flows[f].sent = flows[f].received = flows[f].late = 0;
+    flows[f].max_late = 0;
+  }
+  getrusage (RUSAGE_SELF, &ru0);
+  start_time = now_ns () + 20 * G_GINT64_CONSTANT (1000000);
+  g_atomic_int_set (&go, 1);
+  for (guint t = 0; t < n_threads; t++)
+    g_thread_join (threads[t]);
+  stream_ns = now_ns () - start_time;
+  getrusage (RUSAGE_SELF, &ru1);
+  cpu = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+      ((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) +
+       (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec)) / 1e6;
+
+  for (guint f = 0; f < n_flows; f++) {
+    sent += flows[f].sent;
+    received += flows[f].received;
+    bad += flows[f].bad;
+    late += flows[f].late;
+    max_late = MAX (max_late, flows[f].max_late);
+  }
+  printf ("result setup_ok=%d streams=%u flows=%u threads=%u sent=%" G_GUINT64_FORMAT
+      " received=%" G_GUINT64_FORMAT " bad=%" G_GUINT64_FORMAT " late=%" G_GUINT64_FORMAT
+      " max_late_ms=%.2f setup_s=%.2f cores_busy=%.2f rss_mb=%.0f\n", setup_ok, n_streams,
+      n_flows, n_threads, sent, received, bad, late, max_late / 1e6, setup_ns / 1e9,
+      stream_ns > 0 ? cpu / (stream_ns / 1e9) : 0.0, ru1.ru_maxrss / 1024.0);
+  fflush (stdout);
+  /* Tearing down tens of thousands of elements is not what is measured. */
+  _exit (0);
+}
+
+typedef struct {
+  gboolean ran;
+  gboolean pass;
+  gchar *line;
+} StepResult;
+
+static gboolean
+spawn_step (const gchar *self_path, const gchar *variant, guint n, gdouble seconds,
+            StepResult *res)
+{
+  g_autofree gchar *n_arg = g_strdup_printf ("%u", n);
+  g_autofree gchar *s_arg = g_strdup_printf ("%.1f", seconds);
+  const gchar *argv[] = { self_path, "--run", variant, "--streams", n_arg, "--seconds",
+    s_arg, NULL };
+  g_auto (GStrv) envp = g_environ_unsetenv (g_get_environ (), "SRTPSDES_CRYPTO_BACKEND");
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr (GError) error = NULL;
+  guint setup_ok = 0, streams, flows, threads;
+  guint64 sent = 0, received = 0, bad = 0, late = 0;
+  gdouble max_late = 0, setup_s = 0, busy = 0, rss = 0;
+  const gchar *line;
+  gint status = 0;
+
+  res->ran = TRUE;
+  if (!g_spawn_sync (NULL, (gchar **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+          &status, &error))
+    g_error ("cannot run %s: %s", self_path, error->message);
+  line = out ? strstr (out, "result ") : NULL;
+  if (line == NULL ||
+      sscanf (line, "result setup_ok=%u streams=%u flows=%u threads=%u sent=%" G_GUINT64_FORMAT
+          " received=%" G_GUINT64_FORMAT " bad=%" G_GUINT64_FORMAT " late=%" G_GUINT64_FORMAT
+          " max_late_ms=%lf setup_s=%lf cores_busy=%lf rss_mb=%lf", &setup_ok, &streams, &flows,
+          &threads, &sent, &received, &bad, &late, &max_late, &setup_s, &busy, &rss) != 12) {
+    res->pass = FALSE;
+    res->line = g_strdup_printf ("%-6s N=%-5u FAIL (%s)", variant, n,
+        WIFSIGNALED (status) ? "step timed out" : "no result");
+    return FALSE;
+  }
+  res->pass = setup_ok && sent > 0 && received == sent && bad == 0 && late == 0;
+  res->line = g_strdup_printf ("%-6s N=%-5u %s  sent %" G_GUINT64_FORMAT " received %"
+      G_GUINT64_FORMAT " bad %" G_GUINT64_FORMAT " late>20ms %" G_GUINT64_FORMAT
+      "  max late %.2f ms  setup %.1f s  %.2f cores busy  %.0f MB%s", variant, n,
+      res->pass ? "pass" : "FAIL", sent, received, bad, late, max_late, setup_s, busy, rss,
+      setup_ok ? "" : "  (setup too slow)");
+  return res->pass;
+}
+
+static void
+set_default_env (void)
+{
+  g_setenv ("GST_PLUGIN_PATH_1_0", SRTPSDES_PLUGIN_DIR, FALSE);
+  g_setenv ("GST_REGISTRY_1_0", BENCH_REGISTRY, FALSE);
+  g_unsetenv ("GST_REGISTRY_FORK");
+}
+
+static void
+print_load (const gchar *when)
+{
+  gdouble load[3];
+
+  if (getloadavg (load, 3) == 3)
+    printf ("load average %s: %.2f %.2f %.2f\n", when, load[0], load[1], load[2]);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const guint ladder[] = { 250, 500, 1000, 2000, 4000, 8000, 16000 };
+  g_autofree gchar *run = NULL;
+  gint streams = 0, threads = 0;
+  gdouble seconds = 3.0, max_total = 170.0;
+  GOptionEntry entries[] = {
+    { "run", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &run, "internal: one step", NULL },
+    { "streams", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &streams, "internal", NULL },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "driving threads (one per core)", "T" },
+    { "seconds", 's', 0, G_OPTION_ARG_DOUBLE, &seconds, "streaming time per step (3)", "S" },
+    { "max-total", 0, 0, G_OPTION_ARG_DOUBLE, &max_total, "stop searching after S seconds (170)", "S" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- concurrent SRTP streams in real time");
+  g_autoptr (GError) error = NULL;
+  const gchar *variants[] = { "stock", "ours" };
+  guint best[2] = { 0, 0 };
+  gint64 begin = g_get_monotonic_time ();
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 2;
+  }
+  seconds = CLAMP (seconds, 1.0, 6.0);
+  set_default_env ();
+
+  if (run != NULL) {
+    gst_init (NULL, NULL);
+    return run_step (g_str_equal (run, "ours"), (guint) CLAMP (streams, 1, 100000), seconds,
+        threads > 0 ? (guint) threads : MAX (1, g_get_num_processors ()));
+  }
+
+  gst_init (NULL, NULL); /* registry up to date before the steps */
+  gst_deinit ();
+  printf ("many streams: G.711 20 ms (172-byte RTP), AES_CM_128_HMAC_SHA1_80, 50 packets/s each way,\n"
+      "one encoder + one decoder element per direction of each stream, %u driving threads, "
+      "%.0f s per step\n", MAX (1, g_get_num_processors ()), seconds);
+  print_load ("at start");
+
+  /* Up the ladder per variant, alternating, until each fails; then halve
+   * the gap between the last pass and the first failure once or twice. */
+  for (guint v = 0; v < 2; v++) {
+    guint fail_at = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS (ladder); i++) {
+      StepResult res = { 0 };
+
+      if ((g_get_monotonic_time () - begin) / 1e6 > max_total)
+        break;
+      spawn_step (argv[0], variants[v], ladder[i], seconds, &res);
+      printf ("%s\n", res.line);
+      fflush (stdout);
+      g_free (res.line);
+      if (!res.pass) {
+        fail_at = ladder[i];
+        break;
+      }
+      best[v] = ladder[i];
+    }
+    for (guint b = 0; b < 2 && fail_at > 0 && fail_at - best[v] > best[v] / 8; b++) {
+      guint mid = (best[v] + fail_at) / 2;
+      StepResult res = { 0 };
+
+      if ((g_get_monotonic_time () - begin) / 1e6 > max_total)
+        break;
+      spawn_step (argv[0], variants[v], mid, seconds, &res);
+      printf ("%s\n", res.line);
+      fflush (stdout);
+      g_free (res.line);
+      if (res.pass)
+        best[v] = mid;
+      else
+        fail_at = mid;
+    }
+  }
+  print_load ("at end");
+  printf ("largest N passing: stock srtpenc/srtpdec %u, srtpsdesenc/srtpsdesdec %u", best[0],
+      best[1]);
+  if (best[0] > 0)
+    printf (" (%.1fx)", (gdouble) best[1] / best[0]);
+  printf ("\ntotal %.0f s\n", (g_get_monotonic_time () - begin) / 1e6);
+  return 0;
+}
