@@ -529,8 +529,19 @@ on_recv_pad_added (GstElement *rtpbin, GstPad *pad, gpointer user_data)
   if (!g_str_has_prefix (name, "recv_rtp_src_0_") || self->recv_head == NULL)
     return;
   sink = gst_element_get_static_pad (self->recv_head, "sink");
-  if (gst_pad_is_linked (sink))
-    return;   /* a second SSRC (e.g. a losing fork): not played */
+  if (gst_pad_is_linked (sink)) {
+    /* A second SSRC (another fork's early media): not played, but its pad
+     * must be linked, or its not-linked flow return stops udpsrc for all. */
+    GstElement *drop = gst_element_factory_make ("fakesink", NULL);
+    g_autoptr (GstPad) drop_sink = NULL;
+
+    g_object_set (drop, "sync", FALSE, "async", FALSE, NULL);
+    gst_bin_add (GST_BIN (self->pipeline), drop);
+    drop_sink = gst_element_get_static_pad (drop, "sink");
+    gst_pad_link (pad, drop_sink);
+    gst_element_sync_state_with_parent (drop);
+    return;
+  }
   gst_pad_link (pad, sink);
 }
 

@@ -1,0 +1,261 @@
+/* srtpsdes — SdesMediaBinding with real sessions, real pipelines, loopback UDP
+ *
+ * Copyright (C) 2026 srtpsdes developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * No SIP here: two or three SdesSession objects negotiate as caller and
+ * forked callees, and the callees' send keys drive plain sender pipelines
+ * (audiotestsrc ! mulawenc ! rtppcmupay ! srtpsdesenc ! udpsink) aimed at
+ * the binding's RTP port.
+ */
+
+#include <gst/gst.h>
+
+#include "sdes-media-binding.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+/* A one-time allocation in a library constructor (_dl_init in lsan.supp) is
+ * only matched with full stacks: GStreamer's plugins have no frame pointers.
+ * ASAN_OPTIONS from the environment still override these defaults. */
+const char *__asan_default_options (void);
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0:malloc_context_size=40";
+}
+#endif
+
+typedef struct {
+  SdesSession *session;
+  SdesLocalMedia *local;
+  gchar *answer;
+} Fork;
+
+static void
+run_for (guint ms)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_timeout_add (ms, (GSourceFunc) (void (*) (void)) g_main_loop_quit, loop);
+  g_main_loop_run (loop);
+}
+
+static SdesSession *
+new_session (void)
+{
+  SdesSession *s = sdes_session_new ();
+  g_object_set (s, "policy", SDES_SRTP_POLICY_MANDATORY, "require-secure-signaling", FALSE, NULL);
+  return s;
+}
+
+static void
+fork_answer (Fork *f, guint port, const gchar *offer)
+{
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+  g_autofree gchar *warning = NULL;
+  guint stream;
+
+  f->session = new_session ();
+  f->local = sdes_local_media_new ("127.0.0.1");
+  stream = sdes_local_media_add_stream (f->local, SDES_MEDIA_TYPE_AUDIO, port);
+  sdes_local_media_add_codec (f->local, stream, 0, "PCMU", 8000, 1, NULL);
+  f->answer = sdes_session_process_offer (f->session, f->local, offer, &status, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->answer);
+}
+
+/* A sender keyed with the fork's own send key, aimed at @port. */
+static GstElement *
+start_sender (Fork *f, guint ssrc, gdouble freq, guint port)
+{
+  g_autoptr (GPtrArray) media = sdes_session_get_media (f->session, NULL);
+  const SdesMediaDescription *d;
+  g_autofree gchar *key = NULL;
+  g_autofree gchar *desc = NULL;
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline, *enc;
+
+  g_assert_nonnull (media);
+  d = g_ptr_array_index (media, 0);
+  g_assert_true (d->secure);
+  desc = g_strdup_printf ("audiotestsrc is-live=true freq=%.0f samplesperbuffer=160 ! "
+                          "audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay ssrc=%u ! "
+                          "srtpsdesenc name=enc ! udpsink host=127.0.0.1 port=%u sync=false async=false",
+                          freq, ssrc, port);
+  pipeline = gst_parse_launch (desc, &error);
+  g_assert_no_error (error);
+  enc = gst_bin_get_by_name (GST_BIN (pipeline), "enc");
+  key = sdes_crypto_attr_format (d->local_crypto);
+  g_object_set (enc, "crypto", key, NULL);
+  gst_object_unref (enc);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+  return pipeline;
+}
+
+static void
+fork_clear (Fork *f)
+{
+  g_clear_object (&f->session);
+  g_clear_pointer (&f->local, sdes_local_media_unref);
+  g_clear_pointer (&f->answer, g_free);
+}
+
+/* PEERS §2.3: each fork's early media decrypts at once (add-crypto per
+ * To-tag); the 2xx winner keeps its key and the loser's packets become
+ * counted unknown-key drops, never a failure of the call. */
+static void
+test_forked_early_media_then_winner (void)
+{
+  g_autoptr (SdesMediaBinding) binding = sdes_media_binding_new ("127.0.0.1");
+  g_autoptr (SdesLocalMedia) local = NULL;
+  g_autoptr (SdesSession) caller = new_session ();
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *offer = NULL;
+  g_autoptr (GPtrArray) early1 = NULL, early2 = NULL, final = NULL;
+  Fork f1 = { 0 }, f2 = { 0 };
+  GstElement *s1, *s2;
+  SdesMediaStats st0, st1, st2;
+  guint port = 0;
+
+  g_object_set (binding, "tone", 0.0, NULL);
+  local = sdes_media_binding_prepare (binding, &error);
+  g_assert_no_error (error);
+  g_object_get (binding, "rtp-port", &port, NULL);
+  g_assert_cmpuint (port % 2, ==, 0);
+
+  offer = sdes_session_create_offer (caller, local, &error);
+  g_assert_no_error (error);
+  fork_answer (&f1, 40010, offer);
+  fork_answer (&f2, 40020, offer);
+  g_assert_true (sdes_session_process_answer (caller, "fork-1", f1.answer, &error));
+  g_assert_true (sdes_session_process_answer (caller, "fork-2", f2.answer, &error));
+  early1 = sdes_session_get_media (caller, "fork-1");
+  early2 = sdes_session_get_media (caller, "fork-2");
+  g_assert_false (sdes_crypto_attr_same_keys (
+      ((SdesMediaDescription *) g_ptr_array_index (early1, 0))->remote_crypto,
+      ((SdesMediaDescription *) g_ptr_array_index (early2, 0))->remote_crypto));
+
+  g_assert_true (sdes_media_binding_add_early (binding, "fork-1", early1, &error));
+  g_assert_no_error (error);
+  g_assert_true (sdes_media_binding_add_early (binding, "fork-2", early2, &error));
+  g_assert_no_error (error);
+
+  s1 = start_sender (&f1, 0x1111, 440, port);
+  s2 = start_sender (&f2, 0x2222, 880, port);
+  run_for (1500);
+  sdes_media_binding_get_stats (binding, &st1);
+  /* Both forks at 50 packets/s for ~1.5 s authenticate. */
+  g_assert_cmpuint (st1.packets_received, >, 100);
+  g_assert_cmpuint (st1.unknown_key_drops, ==, 0);
+  g_assert_cmpuint (st1.auth_failures, ==, 0);
+  g_assert_cmpuint (st1.secure_streams, >=, 1);
+
+  /* fork-1 answers 200 OK: the caller confirms it, the binding applies it. */
+  g_assert_true (sdes_session_confirm_dialog (caller, "fork-1", &error));
+  g_assert_no_error (error);
+  final = sdes_session_get_media (caller, "fork-1");
+  g_assert_true (sdes_media_binding_apply (binding, final, &error));
+  g_assert_no_error (error);
+  sdes_media_binding_get_stats (binding, &st0);
+  run_for (1500);
+  sdes_media_binding_get_stats (binding, &st2);
+  /* Only the winner still authenticates (~75 packets); the loser's ~75
+   * are dropped and counted. */
+  g_assert_cmpuint (st2.packets_received - st0.packets_received, >, 40);
+  g_assert_cmpuint (st2.packets_received - st0.packets_received, <, 110);
+  g_assert_cmpuint (st2.unknown_key_drops, >, 40);
+  g_assert_cmpuint (st2.auth_failures, ==, 0);
+
+  gst_element_set_state (s1, GST_STATE_NULL);
+  gst_element_set_state (s2, GST_STATE_NULL);
+  gst_object_unref (s1);
+  gst_object_unref (s2);
+  sdes_media_binding_stop (binding);
+  fork_clear (&f1);
+  fork_clear (&f2);
+}
+
+/* A caller and a callee binding talking to each other: keys from a real
+ * offer/answer, the tone comes out at 440 Hz, hold stops the sender. */
+static void
+test_two_bindings_call_and_hold (void)
+{
+  g_autoptr (SdesMediaBinding) a = sdes_media_binding_new ("127.0.0.1");
+  g_autoptr (SdesMediaBinding) b = sdes_media_binding_new ("127.0.0.1");
+  g_autoptr (SdesLocalMedia) la = NULL, lb = NULL;
+  g_autoptr (SdesSession) sa = new_session (), sb = new_session ();
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *offer = NULL, *answer = NULL, *hold = NULL, *hold_answer = NULL;
+  g_autoptr (GPtrArray) ma = NULL, mb = NULL, ha = NULL, hb = NULL;
+  g_autofree gchar *warning = NULL;
+  guint status = 0;
+  SdesMediaStats a1, b1, a2, b2;
+
+  g_object_set (b, "tone", 880.0, NULL);
+  la = sdes_media_binding_prepare (a, &error);
+  g_assert_no_error (error);
+  lb = sdes_media_binding_prepare (b, &error);
+  g_assert_no_error (error);
+
+  offer = sdes_session_create_offer (sa, la, &error);
+  g_assert_no_error (error);
+  answer = sdes_session_process_offer (sb, lb, offer, &status, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_true (sdes_session_process_answer (sa, "b", answer, &error));
+  g_assert_true (sdes_session_confirm_dialog (sa, "b", &error));
+  ma = sdes_session_get_media (sa, "b");
+  mb = sdes_session_get_media (sb, NULL);
+  g_assert_true (sdes_media_binding_apply (a, ma, &error));
+  g_assert_true (sdes_media_binding_apply (b, mb, &error));
+  g_assert_no_error (error);
+
+  run_for (2000);
+  sdes_media_binding_get_stats (a, &a1);
+  sdes_media_binding_get_stats (b, &b1);
+  g_assert_cmpuint (a1.packets_received, >, 50);
+  g_assert_cmpuint (b1.packets_received, >, 50);
+  g_assert_cmpuint (a1.auth_failures + b1.auth_failures, ==, 0);
+  g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (a), 880.0, 10.0);
+  g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (b), 440.0, 10.0);
+
+  /* a holds: a re-offer with sendonly; b answers recvonly and stops sending. */
+  sdes_local_media_set_direction (la, 0, SDES_DIRECTION_SENDONLY);
+  hold = sdes_session_create_offer (sa, la, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&warning, g_free);
+  hold_answer = sdes_session_process_offer (sb, lb, hold, &status, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_true (sdes_session_process_answer (sa, "b", hold_answer, &error));
+  ha = sdes_session_get_media (sa, "b");
+  hb = sdes_session_get_media (sb, NULL);
+  g_assert_false (((SdesMediaDescription *) g_ptr_array_index (ha, 0))->local_key_changed);
+  g_assert_true (sdes_media_binding_apply (a, ha, &error));
+  g_assert_true (sdes_media_binding_apply (b, hb, &error));
+  run_for (300);   /* packets in flight and in the jitter buffer drain */
+  sdes_media_binding_get_stats (a, &a1);
+  sdes_media_binding_get_stats (b, &b1);
+  run_for (1500);
+  sdes_media_binding_get_stats (a, &a2);
+  sdes_media_binding_get_stats (b, &b2);
+  /* b keeps receiving a's audio; a receives nothing while held. */
+  g_assert_cmpuint (b2.packets_received - b1.packets_received, >, 40);
+  g_assert_cmpuint (a2.packets_received - a1.packets_received, ==, 0);
+
+  sdes_media_binding_stop (a);
+  sdes_media_binding_stop (b);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/media/binding/forked-early-media-then-winner-peers-2.3",
+                   test_forked_early_media_then_winner);
+  g_test_add_func ("/media/binding/two-bindings-call-and-hold", test_two_bindings_call_and_hold);
+  ret = g_test_run ();
+  gst_deinit ();
+  return ret;
+}
