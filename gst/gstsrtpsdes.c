@@ -83,6 +83,14 @@ probe_suite (SdesCryptoSuite suite)
 
   if (suite == SDES_CRYPTO_SUITE_F8_128_HMAC_SHA1_80)
     return FALSE; /* libsrtp2 has no f8 mode */
+  /* libsrtp2 2.5 runs key derivation for any master key longer than 16
+   * bytes as AES-256 over the key zero-padded to 32 bytes, instead of the
+   * AES-192 PRF of RFC 6188 §7.4 (tests/backend shows both): its AES-192
+   * sessions cannot talk to a peer that follows the RFC. Refuse them rather
+   * than negotiate a call whose every packet fails authentication. */
+  if (suite == SDES_CRYPTO_SUITE_AES_192_CM_HMAC_SHA1_80
+      || suite == SDES_CRYPTO_SUITE_AES_192_CM_HMAC_SHA1_32)
+    return FALSE;
 
   memset (&policy, 0, sizeof (policy));
   fill_crypto_policies (suite, &policy.rtp, &policy.rtcp);
@@ -195,7 +203,10 @@ check_supported (const SdesCryptoAttr *attr, GError **error)
   if (!gst_srtp_sdes_suite_supported (attr->suite)) {
     g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_UNSUPPORTED_SUITE,
         "crypto suite %s is not supported by libsrtp2%s", attr->suite_name,
-        attr->suite == SDES_CRYPTO_SUITE_F8_128_HMAC_SHA1_80 ? " (no f8 mode)" : "");
+        attr->suite == SDES_CRYPTO_SUITE_F8_128_HMAC_SHA1_80 ? " (no f8 mode)"
+        : (attr->suite == SDES_CRYPTO_SUITE_AES_192_CM_HMAC_SHA1_80
+           || attr->suite == SDES_CRYPTO_SUITE_AES_192_CM_HMAC_SHA1_32)
+        ? " (its AES-192 key derivation is not RFC 6188's)" : "");
     return FALSE;
   }
   /* RFC 4568 §6.3.1: KDR=n means re-deriving session keys every 2^n
