@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 
 #include "sdes-agent.h"
+#include "test-sdes-agent-sdp.h"
 
 #define WATCHDOG_SECONDS 60
 
@@ -301,39 +302,6 @@ hangup_and_wait (Fixture *f, SdesCall *call, CallWatch *w)
   g_assert_no_error (error);
   while (!w->ended)
     g_main_context_iteration (f->ctx, TRUE);
-}
-
-static gchar *
-call_sdp (SdesCall *call, const gchar *which)
-{
-  gchar *sdp = NULL;
-  g_object_get (call, which, &sdp, NULL);
-  return sdp;
-}
-
-/* The first m= line of @sdp without the port, e.g. "m=audio RTP/SAVP 0". */
-static gchar *
-m_line_profile (const gchar *sdp)
-{
-  g_auto(GStrv) lines = g_strsplit (sdp, "\n", -1);
-
-  for (guint i = 0; lines[i]; i++) {
-    g_strchomp (lines[i]);
-    if (g_str_has_prefix (lines[i], "m=")) {
-      g_auto(GStrv) f = g_strsplit (lines[i], " ", 4);
-      return g_strdup_printf ("%s %s %s", f[0], f[2], f[3]);
-    }
-  }
-  return NULL;
-}
-
-static guint
-count_crypto (const gchar *sdp)
-{
-  guint n = 0;
-  for (const gchar *p = sdp; (p = strstr (p, "a=crypto:")) != NULL; p++)
-    n++;
-  return n;
 }
 
 /* A fresh AES_CM_128_HMAC_SHA1_80 key, tag 1: the base64 inline value (for

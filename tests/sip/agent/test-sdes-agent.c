@@ -13,6 +13,7 @@
 #include <sofia-sip/su_log.h>
 
 #include "sdes-agent.h"
+#include "test-sdes-agent-sdp.h"
 
 extern su_log_t nua_log[];
 extern su_log_t nta_log[];
@@ -260,39 +261,6 @@ unwatch_call (SdesCall *call, CallWatch *w)
 {
   g_signal_handlers_disconnect_by_data (call, w);
   g_clear_pointer (&w->media, g_ptr_array_unref);
-}
-
-static gchar *
-call_sdp (SdesCall *call, const gchar *which)
-{
-  gchar *sdp = NULL;
-  g_object_get (call, which, &sdp, NULL);
-  return sdp;
-}
-
-/* The first m= line of @sdp, without the port, e.g. "m=audio RTP/SAVP 0". */
-static gchar *
-m_line_profile (const gchar *sdp)
-{
-  g_auto(GStrv) lines = g_strsplit (sdp, "\n", -1);
-
-  for (guint i = 0; lines[i]; i++) {
-    g_strchomp (lines[i]);
-    if (g_str_has_prefix (lines[i], "m=")) {
-      g_auto(GStrv) f = g_strsplit (lines[i], " ", 4);
-      return g_strdup_printf ("%s %s %s", f[0], f[2], f[3]);
-    }
-  }
-  return NULL;
-}
-
-static guint
-count_crypto (const gchar *sdp)
-{
-  guint n = 0;
-  for (const gchar *p = sdp; (p = strstr (p, "a=crypto:")) != NULL; p++)
-    n++;
-  return n;
 }
 
 /* ------------------------------------------------------------------------- */
