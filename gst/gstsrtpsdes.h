@@ -186,6 +186,11 @@ typedef struct {
   GstSrtpSdesKey *key;
   gpointer binding;
   guint session_gen;
+  /* Decoder, issue 9: the session of the key given for this SSRC alone
+   * (add-crypto-for-ssrc), tried instead of every key; and the element's
+   * per-SSRC key generation it was looked up at. */
+  gpointer pinned;
+  guint pin_gen;
 
   gboolean secure_announced;
   gint64 last_auth_failure_message;

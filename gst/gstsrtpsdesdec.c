@@ -20,6 +20,11 @@
  * the keys, but an SSRC keeps using its old key until one of its packets
  * authenticates with a new one, and its ROC continues (PEERS §2.1).
  *
+ * With many streams (a relay with thousands of call legs), bind each key to
+ * its SSRC up front with #GstSrtpSdesDec::add-crypto-for-ssrc: the SSRC is
+ * then checked with that key alone, so a new SSRC costs one lookup instead
+ * of a trial of every key, and one decoder carries all the streams.
+ *
  * For stock srtpdec users, a key may also come from the sink caps fields
  * srtp-key, srtp-cipher, srtp-auth, srtcp-cipher, srtcp-auth, or from a
  * #GstSrtpSdesDec::request-key handler (emitted with no lock held).
@@ -64,6 +69,7 @@ enum {
 
 enum {
   SIGNAL_ADD_CRYPTO,
+  SIGNAL_ADD_CRYPTO_FOR_SSRC,
   SIGNAL_CLEAR_CRYPTO,
   SIGNAL_REQUEST_KEY,
   LAST_SIGNAL
@@ -111,6 +117,11 @@ typedef struct {
   /* The SSRC of the previous packet (entries are never removed). */
   GstSrtpSdesSsrc *last_rtp;
   GstSrtpSdesSsrc *last_rtcp;
+  /* Issue 9: sessions of keys given per SSRC (add-crypto-for-ssrc), made
+   * on the SSRC's first packet: ssrc -> DecSession (owned); and the
+   * element's pin_gen last read. */
+  GHashTable *ssrc_sessions[2]; /* [0] RTP packets, [1] RTCP packets */
+  guint pin_gen;
   /* Issue 9: for packets that are not writable in place (e.g. after a tee);
    * the process-wide pool, not owned. */
   GstBufferPool *pool;
@@ -129,6 +140,12 @@ struct _GstSrtpSdesDec {
   guint clear_gen;
   guint replay_window_size;
   gchar *last_error;
+  /* Issue 9: keys bound to one SSRC up front (add-crypto-for-ssrc):
+   * ssrc -> GstSrtpSdesKey. pin_gen changes with every change of the
+   * table and is read atomically per packet; an SSRC looks its key up
+   * again (O(1)) only when it changed. */
+  GHashTable *ssrc_keys;
+  gint pin_gen;
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstSrtpSdesDec, gst_srtp_sdes_dec, GST_TYPE_ELEMENT,
@@ -143,6 +160,8 @@ static void gst_srtp_sdes_dec_get_property (GObject *object, guint prop_id,
     GValue *value, GParamSpec *pspec);
 static void gst_srtp_sdes_dec_finalize (GObject *object);
 static gboolean gst_srtp_sdes_dec_add_crypto (GstSrtpSdesDec *self, const gchar *text);
+static gboolean gst_srtp_sdes_dec_add_crypto_for_ssrc (GstSrtpSdesDec *self, guint ssrc,
+    const gchar *text);
 static void gst_srtp_sdes_dec_clear_crypto (GstSrtpSdesDec *self);
 static GstFlowReturn gst_srtp_sdes_dec_chain (GstPad *pad, GstObject *parent,
     GstBuffer *buf);
@@ -224,7 +243,8 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
   /**
    * GstSrtpSdesDec:stats:
    *
-   * application/x-srtpsdes-dec-stats: keys (active keys), invalid-drops
+   * application/x-srtpsdes-dec-stats: keys (active keys), ssrc-keys (keys
+   * bound to one SSRC by #GstSrtpSdesDec::add-crypto-for-ssrc), invalid-drops
    * (packets that are not RTP/RTCP) and "streams", an array of
    * application/x-srtpsdes-stream: ssrc, rtcp, packets, bytes,
    * auth-failures, replay-drops, unknown-key-drops, limit-drops,
@@ -234,7 +254,7 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "application/x-srtpsdes-dec-stats {keys, invalid-drops, streams: array of "
+          "application/x-srtpsdes-dec-stats {keys, ssrc-keys, invalid-drops, streams: array of "
           "{ssrc, rtcp, packets, bytes, auth-failures, replay-drops, "
           "unknown-key-drops, limit-drops, invalid-drops, roc, suite, tag}}; "
           "never key bytes",
@@ -260,10 +280,38 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
       G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   /**
+   * GstSrtpSdesDec::add-crypto-for-ssrc:
+   * @dec: the element
+   * @ssrc: the SSRC the key belongs to
+   * @crypto: an a=crypto value
+   *
+   * Binds a remote key to one SSRC up front (a relay that knows each
+   * call leg's SSRC from signalling, e.g. RFC 5576 a=ssrc). Packets of
+   * that SSRC are authenticated with this key only, never by trying the
+   * other keys: a packet that fails is dropped and counted as an
+   * auth-failure. So with thousands of keys a new SSRC costs one lookup,
+   * not a trial of every key. Calling it again for the same SSRC replaces
+   * its key at once (the ROC continues, RFC 4568 §7.1.4);
+   * #GstSrtpSdesDec::clear-crypto removes every binding. The per-SSRC keys
+   * are not affected by #GstSrtpSdesDec:crypto or
+   * #GstSrtpSdesDec::add-crypto, and are never tried for other SSRCs.
+   *
+   * Returns: %TRUE when the key was accepted; else #GstSrtpSdesDec:last-error
+   *   says why.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_ADD_CRYPTO_FOR_SSRC] = g_signal_new_class_handler ("add-crypto-for-ssrc",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_srtp_sdes_dec_add_crypto_for_ssrc), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_UINT, G_TYPE_STRING);
+
+  /**
    * GstSrtpSdesDec::clear-crypto:
    * @dec: the element
    *
-   * Removes every key at once (also the retiring ones): from then on
+   * Removes every key at once (also the retiring ones and those of
+   * #GstSrtpSdesDec::add-crypto-for-ssrc): from then on
    * packets are dropped as unknown-key until a key is added.
    *
    * Since: 0.1
@@ -307,6 +355,15 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
 }
 
 static void
+dec_session_free (DecSession *ds)
+{
+  if (ds->session)
+    srtp_dealloc (ds->session);
+  gst_srtp_sdes_key_unref (ds->key);
+  g_free (ds);
+}
+
+static void
 dec_stream_init (GstSrtpSdesDec *self, DecStream *stream, gboolean rtcp)
 {
   GstStaticPadTemplate *sink_t = rtcp ? &rtcp_sink_template : &rtp_sink_template;
@@ -320,6 +377,9 @@ dec_stream_init (GstSrtpSdesDec *self, DecStream *stream, gboolean rtcp)
   stream->rtcp_ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_srtp_sdes_ssrc_free);
   stream->scratch = g_byte_array_new ();
+  for (guint i = 0; i < 2; i++)
+    stream->ssrc_sessions[i] = g_hash_table_new_full (NULL, NULL, NULL,
+        (GDestroyNotify) dec_session_free);
   stream->pool = gst_srtp_sdes_packet_pool ();
 
   stream->sinkpad = gst_pad_new_from_static_template (sink_t, sink_t->name_template);
@@ -347,18 +407,12 @@ gst_srtp_sdes_dec_init (GstSrtpSdesDec *self)
   self->keys = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_srtp_sdes_key_unref);
   self->replay_window_size = DEFAULT_REPLAY_WINDOW_SIZE;
   self->keys_gen = 1;
+  self->ssrc_keys = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) gst_srtp_sdes_key_unref);
   dec_stream_init (self, &self->streams[0], FALSE);
   dec_stream_init (self, &self->streams[1], TRUE);
 }
 
-static void
-dec_session_free (DecSession *ds)
-{
-  if (ds->session)
-    srtp_dealloc (ds->session);
-  gst_srtp_sdes_key_unref (ds->key);
-  g_free (ds);
-}
 
 static void
 dec_stream_clear (DecStream *stream)
@@ -366,6 +420,8 @@ dec_stream_clear (DecStream *stream)
   g_ptr_array_free (stream->sessions, TRUE);
   g_hash_table_unref (stream->rtp_ssrcs);
   g_hash_table_unref (stream->rtcp_ssrcs);
+  g_hash_table_unref (stream->ssrc_sessions[0]);
+  g_hash_table_unref (stream->ssrc_sessions[1]);
   g_byte_array_unref (stream->scratch);
   g_mutex_clear (&stream->lock);
 }
@@ -383,6 +439,7 @@ gst_srtp_sdes_dec_finalize (GObject *object)
     dec_stream_clear (stream);
   }
   g_ptr_array_unref (self->keys);
+  g_hash_table_unref (self->ssrc_keys);
   gst_srtp_sdes_key_unref (self->caps_key);
   g_free (self->last_error);
   G_OBJECT_CLASS (gst_srtp_sdes_dec_parent_class)->finalize (object);
@@ -473,11 +530,45 @@ gst_srtp_sdes_dec_add_crypto (GstSrtpSdesDec *self, const gchar *text)
   return TRUE;
 }
 
+static gboolean
+gst_srtp_sdes_dec_add_crypto_for_ssrc (GstSrtpSdesDec *self, guint ssrc, const gchar *text)
+{
+  g_autoptr (GError) error = NULL;
+  GstSrtpSdesKey *key, *old;
+
+  if (text == NULL) {
+    g_set_error_literal (&error, SDES_CRYPTO_ERROR, SDES_CRYPTO_ERROR_SYNTAX,
+        "no a=crypto value");
+    refuse (self, "add-crypto-for-ssrc", error);
+    return FALSE;
+  }
+  key = gst_srtp_sdes_key_new (text, &error);
+  if (key == NULL) {
+    refuse (self, "add-crypto-for-ssrc", error);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "remote key %s for SSRC %08x", key->redacted, ssrc);
+  GST_OBJECT_LOCK (self);
+  old = g_hash_table_lookup (self->ssrc_keys, GUINT_TO_POINTER (ssrc));
+  if (old != NULL && gst_srtp_sdes_key_same (old, key)) {
+    /* The same key again: the SSRC's session (and ROC) stays as it is. */
+    gst_srtp_sdes_key_unref (key);
+  } else {
+    g_hash_table_replace (self->ssrc_keys, GUINT_TO_POINTER (ssrc), key);
+    g_atomic_int_inc (&self->pin_gen);
+  }
+  g_clear_pointer (&self->last_error, g_free);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
 static void
 gst_srtp_sdes_dec_clear_crypto (GstSrtpSdesDec *self)
 {
   GST_INFO_OBJECT (self, "clearing all keys");
   GST_OBJECT_LOCK (self);
+  g_hash_table_remove_all (self->ssrc_keys);
+  g_atomic_int_inc (&self->pin_gen);
   g_ptr_array_set_size (self->keys, 0);
   g_clear_pointer (&self->caps_key, gst_srtp_sdes_key_unref);
   g_atomic_int_inc (&self->keys_gen);
@@ -521,7 +612,7 @@ dec_get_stats (GstSrtpSdesDec *self)
   GValue streams = G_VALUE_INIT;
   GstStructure *s;
   guint64 invalid = 0;
-  guint n_keys;
+  guint n_keys, n_ssrc_keys;
 
   g_value_init (&streams, GST_TYPE_ARRAY);
   for (guint i = 0; i < 2; i++) {
@@ -547,10 +638,12 @@ dec_get_stats (GstSrtpSdesDec *self)
   }
   GST_OBJECT_LOCK (self);
   n_keys = self->keys->len;
+  n_ssrc_keys = g_hash_table_size (self->ssrc_keys);
   GST_OBJECT_UNLOCK (self);
 
   s = gst_structure_new ("application/x-srtpsdes-dec-stats",
       "keys", G_TYPE_UINT, n_keys,
+      "ssrc-keys", G_TYPE_UINT, n_ssrc_keys,
       "invalid-drops", G_TYPE_UINT64, invalid, NULL);
   gst_structure_take_value (s, "streams", &streams);
   return s;
@@ -708,6 +801,17 @@ unbind_all (GHashTable *table)
     unbind (value);
 }
 
+static void
+unpin_all (GHashTable *table)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((GstSrtpSdesSsrc *) value)->pinned = NULL;
+}
+
 /* Drops retiring sessions no SSRC is bound to any more. Stream lock. */
 static void
 prune_sessions (DecStream *stream)
@@ -732,6 +836,7 @@ dec_stream_sync (GstSrtpSdesDec *self, DecStream *stream)
   GPtrArray *keys;
   guint clear_gen, window;
 
+  stream->pin_gen = (guint) g_atomic_int_get (&self->pin_gen);
   if (G_LIKELY (stream->keys_gen == (guint) g_atomic_int_get (&self->keys_gen)))
     return;
   GST_OBJECT_LOCK (self);
@@ -748,6 +853,10 @@ dec_stream_sync (GstSrtpSdesDec *self, DecStream *stream)
     /* clear-crypto forgets the retiring keys too. */
     unbind_all (stream->rtp_ssrcs);
     unbind_all (stream->rtcp_ssrcs);
+    unpin_all (stream->rtp_ssrcs);
+    unpin_all (stream->rtcp_ssrcs);
+    g_hash_table_remove_all (stream->ssrc_sessions[0]);
+    g_hash_table_remove_all (stream->ssrc_sessions[1]);
     stream->clear_gen = clear_gen;
   }
 
@@ -850,6 +959,55 @@ try_session (DecStream *stream, DecSession *ds, GstSrtpSdesSsrc *state,
   return TRY_OK;
 }
 
+/* Issue 9: looks up the key given for this SSRC alone (one hash lookup,
+ * only when the per-SSRC keys changed since the SSRC last looked) and
+ * makes its session on the SSRC's first packet. Stream lock; takes the
+ * object lock briefly. */
+static void
+dec_resolve_pin (GstSrtpSdesDec *self, DecStream *stream, GstSrtpSdesSsrc *state)
+{
+  GHashTable *sessions = stream->ssrc_sessions[state->rtcp ? 1 : 0];
+  DecSession *ds = g_hash_table_lookup (sessions, GUINT_TO_POINTER (state->ssrc));
+  g_autoptr (GError) error = NULL;
+  GstSrtpSdesKey *key;
+  srtp_t session;
+
+  state->pin_gen = stream->pin_gen;
+  GST_OBJECT_LOCK (self);
+  key = g_hash_table_lookup (self->ssrc_keys, GUINT_TO_POINTER (state->ssrc));
+  if (key != NULL)
+    gst_srtp_sdes_key_ref (key);
+  GST_OBJECT_UNLOCK (self);
+
+  if (ds != NULL && ds->key == key) {
+    state->pinned = ds;
+    gst_srtp_sdes_key_unref (key);
+    return;
+  }
+  if (ds != NULL) {
+    /* Replaced or removed: the new key takes over at once, and the ROC
+     * is carried into its session by try_session (PEERS §2.1). */
+    if (state->binding == ds)
+      unbind (state);
+    state->pinned = NULL;
+    g_hash_table_remove (sessions, GUINT_TO_POINTER (state->ssrc));
+  }
+  if (key == NULL)
+    return;
+  session = gst_srtp_sdes_key_create_session (key, ssrc_any_inbound, stream->window, &error);
+  if (session == NULL) {
+    GST_WARNING_OBJECT (self, "SSRC %08x: %s", state->ssrc, error->message);
+    gst_srtp_sdes_key_unref (key);
+    return;
+  }
+  ds = g_new0 (DecSession, 1);
+  ds->key = key;
+  ds->session = session;
+  g_hash_table_insert (sessions, GUINT_TO_POINTER (state->ssrc), ds);
+  state->pinned = ds;
+  GST_DEBUG_OBJECT (self, "SSRC %08x: bound to %s", state->ssrc, key->redacted);
+}
+
 typedef enum {
   DECODE_PUSH,
   DECODE_DROP,
@@ -891,7 +1049,7 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
   guint32 ssrc;
   guint16 seq = 0;
   GstSrtpSdesSsrc *state;
-  DecSession *bound, *winner = NULL;
+  DecSession *bound, *pinned, *winner = NULL;
   GstMemory *mem;
   GstMapInfo map;
   TryResult res = TRY_AUTH, r;
@@ -915,7 +1073,21 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
     seq = GST_READ_UINT16_BE (map.data + 2);
 
   state = dec_stream_ssrc (stream, ssrc, rtcp);
+  if (G_UNLIKELY (state->pin_gen != stream->pin_gen))
+    dec_resolve_pin (self, stream, state);
   bound = state->binding;
+  pinned = state->pinned;
+
+  if (pinned != NULL) {
+    /* add-crypto-for-ssrc: this SSRC's key only, no trial of the others. */
+    r = try_session (stream, pinned, state, map.data, size, &len, rtcp, seq,
+        pinned != bound, messages);
+    if (r == TRY_OK)
+      winner = pinned;
+    else
+      res = r;
+    goto decoded;
+  }
 
   n_candidates = stream->n_active + (bound != NULL && !bound->active);
   if (G_UNLIKELY (n_candidates == 0)) {
@@ -957,6 +1129,7 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
     if (r == TRY_REPLAY && ds == bound)
       break;
   }
+decoded:
   gst_memory_unmap (mem, &map);
 
   if (G_UNLIKELY (winner == NULL)) {
@@ -974,7 +1147,7 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
       case TRY_AUTH:
       case TRY_OK:
       default:
-        if (bound)
+        if (bound || pinned)
           state->auth_failures++;
         else
           state->unknown_key_drops++;
@@ -1010,12 +1183,12 @@ auth_failed:
     gint64 now = g_get_monotonic_time ();
 
     GST_LOG_OBJECT (self, "SSRC %08x: packet failed authentication (%s)", ssrc,
-        bound ? "bound key" : "no key");
+        bound || pinned ? "bound key" : "no key");
     if (state->last_auth_failure_message == 0 ||
         now - state->last_auth_failure_message >= GST_SRTP_SDES_AUTH_FAILURE_INTERVAL) {
       state->last_auth_failure_message = now;
       *messages = g_slist_append (*messages, gst_srtp_sdes_auth_failure_message (state,
-              bound ? "authentication" : "unknown-key"));
+              bound || pinned ? "authentication" : "unknown-key"));
     }
   }
   return DECODE_DROP;

@@ -21,6 +21,12 @@
  * RTCP multiplexed on an RTP pad (RFC 5761, packet types 192-223) is
  * protected as SRTCP.
  *
+ * Each request sink pad (#GstSrtpSdesEncPad) has a #GstSrtpSdesEncPad:crypto
+ * property of its own: a pad with a value uses that key, a pad without one
+ * uses #GstSrtpSdesEnc:crypto. So one encoder carries many streams with
+ * different keys (several rtpbin sessions, or thousands of call legs in a
+ * relay) instead of one element per key.
+ *
  * Element messages: srtpsdes-key-soft-limit and srtpsdes-key-hard-limit
  * (fields tag, suite, mki-index, rtcp, packets, limit). At the hard limit
  * packets are dropped and counted until a new key is set. A refused
@@ -69,6 +75,29 @@ static GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE ("rtcp_
 static GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE ("rtcp_src_%u",
     GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-srtcp"));
 
+/* Issue 9: the request sink pads are GstSrtpSdesEncPad, which carry a key
+ * of their own (property "crypto"), so that one encoder protects many
+ * streams with many keys (one element instead of one per key). */
+#define GST_TYPE_SRTP_SDES_ENC_PAD (gst_srtp_sdes_enc_pad_get_type ())
+G_DECLARE_FINAL_TYPE (GstSrtpSdesEncPad, gst_srtp_sdes_enc_pad, GST, SRTP_SDES_ENC_PAD,
+    GstPad)
+
+struct _GstSrtpSdesEncPad {
+  GstPad parent;
+
+  /* GST_OBJECT_LOCK of the pad; key_gen is also read atomically by the
+   * streaming thread, which takes the lock only when it changed. */
+  GstSrtpSdesKey *key;
+  gint key_gen;
+};
+
+enum {
+  PAD_PROP_0,
+  PAD_PROP_CRYPTO,
+};
+
+G_DEFINE_TYPE (GstSrtpSdesEncPad, gst_srtp_sdes_enc_pad, GST_TYPE_PAD);
+
 /* One request pad pair. Its lock guards everything below it and is never
  * held while pushing, posting or emitting; it may be held while taking
  * the object lock (never the other way round). */
@@ -82,6 +111,7 @@ typedef struct {
   srtp_t session;
   GstSrtpSdesKey *key;
   guint key_gen;
+  guint pad_key_gen;
   guint session_gen;
   guint window;
   GHashTable *rtp_ssrcs;  /* ssrc -> GstSrtpSdesSsrc (RTP packets) */
@@ -95,7 +125,19 @@ typedef struct {
    * the trailer (shared, read-only or exactly sized), so that no packet
    * needs a malloc of its own (the process-wide pool, not owned). */
   GstBufferPool *pool;
+  /* Issue 9: sessions of keys given per SSRC (add-crypto-for-ssrc), made
+   * on the SSRC's first packet: ssrc -> EncPin (owned), [0] RTP, [1] RTCP;
+   * and the element's pin_gen last read (0: no per-SSRC key ever, so the
+   * hot path skips all of it). */
+  GHashTable *ssrc_sessions[2];
+  guint pin_gen;
 } EncStream;
+
+/* The session of one SSRC's own key inside one pad pair. */
+typedef struct {
+  GstSrtpSdesKey *key;
+  srtp_t session;
+} EncPin;
 
 struct _GstSrtpSdesEnc {
   GstElement parent;
@@ -113,7 +155,22 @@ struct _GstSrtpSdesEnc {
   /* streams_lock: the list of pad pairs (taken before any stream lock) */
   GMutex streams_lock;
   GList *streams;
+  /* Pad pairs by id (RTP and RTCP): thousands of request pads must not
+   * cost a walk each. */
+  GHashTable *ids[2];
+  /* Issue 9, GST_OBJECT_LOCK: keys bound to one SSRC (add-crypto-for-ssrc),
+   * ssrc -> GstSrtpSdesKey; pin_gen changes with the table and is read
+   * atomically per packet or list. */
+  GHashTable *ssrc_keys;
+  gint pin_gen;
 };
+
+enum {
+  SIGNAL_ADD_CRYPTO_FOR_SSRC,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
 
 G_DEFINE_TYPE_WITH_CODE (GstSrtpSdesEnc, gst_srtp_sdes_enc, GST_TYPE_ELEMENT,
     GST_DEBUG_CATEGORY_INIT (gst_srtp_sdes_enc_debug, "srtpsdesenc", 0,
@@ -126,6 +183,8 @@ static void gst_srtp_sdes_enc_set_property (GObject *object, guint prop_id,
 static void gst_srtp_sdes_enc_get_property (GObject *object, guint prop_id,
     GValue *value, GParamSpec *pspec);
 static void gst_srtp_sdes_enc_finalize (GObject *object);
+static gboolean gst_srtp_sdes_enc_add_crypto_for_ssrc (GstSrtpSdesEnc *self, guint ssrc,
+    const gchar *text);
 static GstPad *gst_srtp_sdes_enc_request_new_pad (GstElement *element,
     GstPadTemplate *templ, const gchar *name, const GstCaps *caps);
 static void gst_srtp_sdes_enc_release_pad (GstElement *element, GstPad *pad);
@@ -150,10 +209,16 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
 
   gst_srtp_sdes_init_once ();
 
-  gst_element_class_add_static_pad_template (element_class, &rtp_sink_template);
+  /* Issue 9: request sink pads carry a key of their own (GstSrtpSdesEncPad). */
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new_from_static_pad_template_with_gtype (&rtp_sink_template,
+          GST_TYPE_SRTP_SDES_ENC_PAD));
   gst_element_class_add_static_pad_template (element_class, &rtp_src_template);
-  gst_element_class_add_static_pad_template (element_class, &rtcp_sink_template);
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new_from_static_pad_template_with_gtype (&rtcp_sink_template,
+          GST_TYPE_SRTP_SDES_ENC_PAD));
   gst_element_class_add_static_pad_template (element_class, &rtcp_src_template);
+  gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_ENC_PAD, 0);
 
   gobject_class->set_property = gst_srtp_sdes_enc_set_property;
   gobject_class->get_property = gst_srtp_sdes_enc_get_property;
@@ -257,6 +322,29 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
           "invalid-drops, roc, suite, tag}; never key bytes",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstSrtpSdesEnc::add-crypto-for-ssrc:
+   * @enc: the element
+   * @ssrc: the SSRC the key belongs to
+   * @crypto: an a=crypto value
+   *
+   * Protects the packets of one SSRC, on whichever pad they arrive, with
+   * their own key instead of the pad's or the element's. So one pad can
+   * carry many streams with many keys (a sender that batches the packets
+   * of many streams into one buffer list per tick). Calling it again for
+   * the same SSRC replaces the key at once; the ROC continues (RFC 4568
+   * §7.1.4, PEERS §2.1). A refused value keeps the old key and sets
+   * #GstSrtpSdesEnc:last-error.
+   *
+   * Returns: %TRUE when the key was accepted.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_ADD_CRYPTO_FOR_SSRC] = g_signal_new_class_handler ("add-crypto-for-ssrc",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_srtp_sdes_enc_add_crypto_for_ssrc), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_UINT, G_TYPE_STRING);
+
   gst_element_class_set_static_metadata (element_class, "SRTP SDES encoder",
       "Filter/Network/SRTP",
       "Protects RTP/RTCP as SRTP/SRTCP (libsrtp2) with an RFC 4568 a=crypto key. "
@@ -281,6 +369,18 @@ gst_srtp_sdes_enc_init (GstSrtpSdesEnc *self)
   self->replay_window_size = DEFAULT_REPLAY_WINDOW_SIZE;
   self->mki_index = DEFAULT_MKI_INDEX;
   g_mutex_init (&self->streams_lock);
+  self->ids[0] = g_hash_table_new (NULL, NULL);
+  self->ids[1] = g_hash_table_new (NULL, NULL);
+  self->ssrc_keys = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) gst_srtp_sdes_key_unref);
+}
+
+static void
+enc_pin_free (EncPin *pin)
+{
+  srtp_dealloc (pin->session);
+  gst_srtp_sdes_key_unref (pin->key);
+  g_free (pin);
 }
 
 static void
@@ -291,6 +391,8 @@ enc_stream_free (EncStream *stream)
   gst_srtp_sdes_key_unref (stream->key);
   g_hash_table_unref (stream->rtp_ssrcs);
   g_hash_table_unref (stream->rtcp_ssrcs);
+  g_hash_table_unref (stream->ssrc_sessions[0]);
+  g_hash_table_unref (stream->ssrc_sessions[1]);
   g_mutex_clear (&stream->lock);
   g_free (stream);
 }
@@ -301,6 +403,9 @@ gst_srtp_sdes_enc_finalize (GObject *object)
   GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (object);
 
   g_list_free_full (self->streams, (GDestroyNotify) enc_stream_free);
+  g_hash_table_unref (self->ids[0]);
+  g_hash_table_unref (self->ids[1]);
+  g_hash_table_unref (self->ssrc_keys);
   gst_srtp_sdes_key_unref (self->key);
   g_free (self->last_error);
   g_mutex_clear (&self->streams_lock);
@@ -369,6 +474,39 @@ set_crypto (GstSrtpSdesEnc *self, const gchar *text)
   gst_srtp_sdes_key_unref (old);
 }
 
+static gboolean
+gst_srtp_sdes_enc_add_crypto_for_ssrc (GstSrtpSdesEnc *self, guint ssrc, const gchar *text)
+{
+  g_autoptr (GError) error = NULL;
+  GstSrtpSdesKey *key, *old;
+
+  if (text == NULL)
+    g_set_error_literal (&error, SDES_CRYPTO_ERROR, SDES_CRYPTO_ERROR_SYNTAX,
+        "no a=crypto value");
+  key = text ? gst_srtp_sdes_key_new (text, &error) : NULL;
+  if (key == NULL) {
+    GST_WARNING_OBJECT (self, "refusing crypto for SSRC %08x: %s", ssrc, error->message);
+    GST_OBJECT_LOCK (self);
+    g_free (self->last_error);
+    self->last_error = g_strdup (error->message);
+    GST_OBJECT_UNLOCK (self);
+    post_refusal (GST_ELEMENT (self), error);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "key %s for SSRC %08x", key->redacted, ssrc);
+  GST_OBJECT_LOCK (self);
+  old = g_hash_table_lookup (self->ssrc_keys, GUINT_TO_POINTER (ssrc));
+  if (old != NULL && gst_srtp_sdes_key_same (old, key)) {
+    gst_srtp_sdes_key_unref (key);
+  } else {
+    g_hash_table_replace (self->ssrc_keys, GUINT_TO_POINTER (ssrc), key);
+    g_atomic_int_inc (&self->pin_gen);
+  }
+  g_clear_pointer (&self->last_error, g_free);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
 static GstStructure *
 enc_get_stats (GstSrtpSdesEnc *self)
 {
@@ -378,7 +516,8 @@ enc_get_stats (GstSrtpSdesEnc *self)
 
   g_value_init (&streams, GST_TYPE_ARRAY);
   g_mutex_lock (&self->streams_lock);
-  for (GList *l = self->streams; l; l = l->next) {
+  /* Oldest pad first (the list is built by prepending). */
+  for (GList *l = g_list_last (self->streams); l; l = l->prev) {
     EncStream *stream = l->data;
     GHashTable *tables[2] = { stream->rtp_ssrcs, stream->rtcp_ssrcs };
 
@@ -493,19 +632,137 @@ gst_srtp_sdes_enc_get_property (GObject *object, guint prop_id,
 }
 
 /* ------------------------------------------------------------------------- */
+/* GstSrtpSdesEncPad: a request sink pad with a key of its own                */
+/* ------------------------------------------------------------------------- */
+
+static void
+enc_pad_set_crypto (GstSrtpSdesEncPad *pad, const gchar *text)
+{
+  g_autoptr (GError) error = NULL;
+  GstSrtpSdesKey *key = NULL, *old;
+  GstObject *parent = gst_object_get_parent (GST_OBJECT (pad));
+
+  if (text != NULL && *text != '\0') {
+    key = gst_srtp_sdes_key_new (text, &error);
+    if (key == NULL) {
+      /* Same refusal as the element's: the old key stays. */
+      GST_WARNING_OBJECT (pad, "refusing crypto: %s", error->message);
+      if (parent != NULL && GST_IS_SRTP_SDES_ENC (parent)) {
+        GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (parent);
+
+        GST_OBJECT_LOCK (self);
+        g_free (self->last_error);
+        self->last_error = g_strdup (error->message);
+        GST_OBJECT_UNLOCK (self);
+        post_refusal (GST_ELEMENT (self), error);
+      }
+      gst_clear_object (&parent);
+      return;
+    }
+    GST_INFO_OBJECT (pad, "new key %s", key->redacted);
+  }
+
+  GST_OBJECT_LOCK (pad);
+  old = pad->key;
+  pad->key = key;
+  g_atomic_int_inc (&pad->key_gen);
+  GST_OBJECT_UNLOCK (pad);
+  gst_srtp_sdes_key_unref (old);
+  if (parent != NULL && GST_IS_SRTP_SDES_ENC (parent)) {
+    GST_OBJECT_LOCK (parent);
+    g_clear_pointer (&GST_SRTP_SDES_ENC (parent)->last_error, g_free);
+    GST_OBJECT_UNLOCK (parent);
+  }
+  gst_clear_object (&parent);
+}
+
+static void
+gst_srtp_sdes_enc_pad_set_property (GObject *object, guint prop_id,
+                                    const GValue *value, GParamSpec *pspec)
+{
+  switch (prop_id) {
+    case PAD_PROP_CRYPTO:
+      enc_pad_set_crypto (GST_SRTP_SDES_ENC_PAD (object), g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_srtp_sdes_enc_pad_get_property (GObject *object, guint prop_id,
+                                    GValue *value, GParamSpec *pspec)
+{
+  GstSrtpSdesEncPad *pad = GST_SRTP_SDES_ENC_PAD (object);
+
+  switch (prop_id) {
+    case PAD_PROP_CRYPTO:
+      GST_OBJECT_LOCK (pad);
+      /* An explicit read gives the key back, as the element's does. */
+      g_value_take_string (value, pad->key ? gst_srtp_sdes_key_format (pad->key) : NULL);
+      GST_OBJECT_UNLOCK (pad);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_srtp_sdes_enc_pad_finalize (GObject *object)
+{
+  GstSrtpSdesEncPad *pad = GST_SRTP_SDES_ENC_PAD (object);
+
+  gst_srtp_sdes_key_unref (pad->key);
+  G_OBJECT_CLASS (gst_srtp_sdes_enc_pad_parent_class)->finalize (object);
+}
+
+static void
+gst_srtp_sdes_enc_pad_class_init (GstSrtpSdesEncPadClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  gobject_class->set_property = gst_srtp_sdes_enc_pad_set_property;
+  gobject_class->get_property = gst_srtp_sdes_enc_pad_get_property;
+  gobject_class->finalize = gst_srtp_sdes_enc_pad_finalize;
+
+  /**
+   * GstSrtpSdesEncPad:crypto:
+   *
+   * An RFC 4568 a=crypto value for this request pad alone (rtp_sink_\%u or
+   * rtcp_sink_\%u): packets of this pad are protected with it instead of
+   * #GstSrtpSdesEnc:crypto, so one encoder carries many streams with many
+   * keys (one rtpbin session or one call leg per pad). %NULL or "" (the
+   * default) falls back to the element's key. Settable while PLAYING
+   * (live rekey, the ROC of every SSRC continues, RFC 4568 §7.1.4);
+   * refused values keep the old key, set #GstSrtpSdesEnc:last-error and
+   * post a warning message. Reading returns the full value (the key).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PAD_PROP_CRYPTO,
+      g_param_spec_string ("crypto", "Crypto",
+          "RFC 4568 a=crypto value for this pad only; NULL (default) uses the "
+          "element's 'crypto'. Settable while PLAYING (live rekey, ROC continues); "
+          "refused values keep the old key and set the element's 'last-error'",
+          NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+}
+
+static void
+gst_srtp_sdes_enc_pad_init (GstSrtpSdesEncPad *pad)
+{
+}
+
+/* ------------------------------------------------------------------------- */
 /* Pads                                                                       */
 /* ------------------------------------------------------------------------- */
 
 static EncStream *
 find_stream_locked (GstSrtpSdesEnc *self, guint id, gboolean rtcp)
 {
-  for (GList *l = self->streams; l; l = l->next) {
-    EncStream *stream = l->data;
-
-    if (stream->id == id && stream->rtcp_pad == rtcp)
-      return stream;
-  }
-  return NULL;
+  return g_hash_table_lookup (self->ids[rtcp ? 1 : 0], GUINT_TO_POINTER (id));
 }
 
 static GstPad *
@@ -542,6 +799,9 @@ gst_srtp_sdes_enc_request_new_pad (GstElement *element, GstPadTemplate *templ,
       return NULL;
     }
   } else {
+    /* Request pads are usually asked for in order: start after the
+     * number of pads of this kind, not at 0. */
+    id = g_hash_table_size (self->ids[rtcp ? 1 : 0]);
     while (find_stream_locked (self, id, rtcp))
       id++;
   }
@@ -554,6 +814,9 @@ gst_srtp_sdes_enc_request_new_pad (GstElement *element, GstPadTemplate *templ,
       (GDestroyNotify) gst_srtp_sdes_ssrc_free);
   stream->rtcp_ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_srtp_sdes_ssrc_free);
+  for (guint i = 0; i < 2; i++)
+    stream->ssrc_sessions[i] = g_hash_table_new_full (NULL, NULL, NULL,
+        (GDestroyNotify) enc_pin_free);
   stream->pool = gst_srtp_sdes_packet_pool ();
 
   sink_name = g_strdup_printf (rtcp ? "rtcp_sink_%u" : "rtp_sink_%u", id);
@@ -577,7 +840,8 @@ gst_srtp_sdes_enc_request_new_pad (GstElement *element, GstPadTemplate *templ,
       GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_iterate_internal_links));
   GST_PAD_SET_PROXY_ALLOCATION (stream->sinkpad);
 
-  self->streams = g_list_append (self->streams, stream);
+  self->streams = g_list_prepend (self->streams, stream);
+  g_hash_table_insert (self->ids[rtcp ? 1 : 0], GUINT_TO_POINTER (id), stream);
   g_mutex_unlock (&self->streams_lock);
 
   gst_pad_set_active (stream->srcpad, TRUE);
@@ -597,6 +861,7 @@ gst_srtp_sdes_enc_release_pad (GstElement *element, GstPad *pad)
     return;
   g_mutex_lock (&self->streams_lock);
   self->streams = g_list_remove (self->streams, stream);
+  g_hash_table_remove (self->ids[stream->rtcp_pad ? 1 : 0], GUINT_TO_POINTER (stream->id));
   g_mutex_unlock (&self->streams_lock);
 
   /* Deactivating waits for the streaming thread to leave chain. */
@@ -666,27 +931,41 @@ gst_srtp_sdes_enc_query (GstPad *pad, GstObject *parent, GstQuery *query)
 static gint
 enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
 {
-  GstSrtpSdesKey *key = NULL;
-  guint key_gen, window, mki_index;
+  GstSrtpSdesEncPad *pad = (GstSrtpSdesEncPad *) stream->sinkpad;
+  GstSrtpSdesKey *key = NULL, *pad_key;
+  guint key_gen, pad_key_gen, window, mki_index;
   srtp_t session;
 
+  stream->pin_gen = (guint) g_atomic_int_get (&self->pin_gen);
   if (G_LIKELY (stream->session != NULL &&
-          stream->key_gen == (guint) g_atomic_int_get (&self->key_gen))) {
+          stream->key_gen == (guint) g_atomic_int_get (&self->key_gen) &&
+          stream->pad_key_gen == (guint) g_atomic_int_get (&pad->key_gen))) {
     mki_index = (guint) g_atomic_int_get (&self->mki_index);
     return MIN (mki_index, stream->key->n_keys - 1);
   }
 
+  /* The pad's own key wins; without one the element's key is used. */
+  GST_OBJECT_LOCK (pad);
+  pad_key_gen = (guint) pad->key_gen;
+  pad_key = pad->key ? gst_srtp_sdes_key_ref (pad->key) : NULL;
+  GST_OBJECT_UNLOCK (pad);
+
   GST_OBJECT_LOCK (self);
-  if (!ensure_key_locked (self, error)) {
+  if (pad_key == NULL && !ensure_key_locked (self, error)) {
     GST_OBJECT_UNLOCK (self);
     return -1;
   }
   key_gen = (guint) self->key_gen;
   window = self->replay_window_size;
   mki_index = (guint) self->mki_index;
-  if (stream->session == NULL || stream->key_gen != key_gen)
+  if (pad_key != NULL) {
+    if (stream->session == NULL || stream->key != pad_key)
+      key = gst_srtp_sdes_key_ref (pad_key);
+  } else if (stream->session == NULL || stream->key != self->key) {
     key = gst_srtp_sdes_key_ref (self->key);
+  }
   GST_OBJECT_UNLOCK (self);
+  gst_srtp_sdes_key_unref (pad_key);
 
   if (key != NULL) {
     session = gst_srtp_sdes_key_create_session (key, ssrc_any_outbound, window, error);
@@ -699,12 +978,13 @@ enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
     gst_srtp_sdes_key_unref (stream->key);
     stream->session = session;
     stream->key = key;
-    stream->key_gen = key_gen;
     stream->window = window;
     /* Streams of known SSRCs are re-added lazily with their ROC. */
     stream->session_gen++;
     GST_DEBUG_OBJECT (self, "stream %u now uses %s", stream->id, key->redacted);
   }
+  stream->key_gen = key_gen;
+  stream->pad_key_gen = pad_key_gen;
   return MIN (mki_index, stream->key->n_keys - 1);
 }
 
@@ -729,6 +1009,58 @@ enc_stream_ssrc (EncStream *stream, guint32 ssrc, gboolean rtcp)
   return state;
 }
 
+/* Issue 9: looks up the key given for this SSRC alone (one hash lookup,
+ * only when the per-SSRC keys changed since the SSRC last looked) and
+ * makes its session, carrying the SSRC's ROC into it (PEERS §2.1). Stream
+ * lock; takes the object lock briefly. */
+static void
+enc_resolve_pin (GstSrtpSdesEnc *self, EncStream *stream, GstSrtpSdesSsrc *state,
+                 guint16 seq)
+{
+  GHashTable *pins = stream->ssrc_sessions[state->rtcp ? 1 : 0];
+  EncPin *pin = g_hash_table_lookup (pins, GUINT_TO_POINTER (state->ssrc));
+  g_autoptr (GError) error = NULL;
+  GstSrtpSdesKey *key;
+  srtp_t session;
+
+  state->pin_gen = stream->pin_gen;
+  GST_OBJECT_LOCK (self);
+  key = g_hash_table_lookup (self->ssrc_keys, GUINT_TO_POINTER (state->ssrc));
+  if (key != NULL)
+    gst_srtp_sdes_key_ref (key);
+  GST_OBJECT_UNLOCK (self);
+
+  if (pin != NULL && pin->key == key) {
+    state->pinned = pin;
+    gst_srtp_sdes_key_unref (key);
+    return;
+  }
+  if (pin != NULL) {
+    state->pinned = NULL;
+    g_hash_table_remove (pins, GUINT_TO_POINTER (state->ssrc));
+  }
+  if (key == NULL)
+    return;
+  session = gst_srtp_sdes_key_create_session (key, ssrc_any_outbound, stream->window, &error);
+  if (session == NULL) {
+    GST_WARNING_OBJECT (self, "SSRC %08x: %s", state->ssrc, error->message);
+    gst_srtp_sdes_key_unref (key);
+    return;
+  }
+  if (!state->rtcp) {
+    guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
+
+    if (roc != 0 && gst_srtp_sdes_key_add_stream (key, session, state->ssrc, stream->window))
+      srtp_set_stream_roc (session, state->ssrc, roc);
+  }
+  pin = g_new0 (EncPin, 1);
+  pin->key = key;
+  pin->session = session;
+  g_hash_table_insert (pins, GUINT_TO_POINTER (state->ssrc), pin);
+  state->pinned = pin;
+  GST_DEBUG_OBJECT (self, "SSRC %08x: own key %s", state->ssrc, key->redacted);
+}
+
 /* Protects one packet in place. Must be called with the stream lock.
  * Takes ownership of @buf; returns the packet to push or NULL (dropped).
  * Messages to post after unlocking are appended to @messages.
@@ -741,6 +1073,8 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
              GstBuffer *buf, GSList **messages)
 {
   GstSrtpSdesKey *key = stream->key;
+  srtp_t session = stream->session;
+  EncPin *pin = NULL;
   gsize size = gst_buffer_get_size (buf);
   gboolean rtcp;
   guint32 ssrc;
@@ -756,6 +1090,31 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
 
   if (G_UNLIKELY (size < 8 || size > G_MAXINT - 256))
     goto invalid;
+  if (G_UNLIKELY (stream->pin_gen != 0)) {
+    /* Some SSRC has a key of its own: find this packet's before making
+     * room for its trailer. */
+    guint8 hdr[12];
+    gsize n = gst_buffer_extract (buf, 0, hdr, sizeof (hdr));
+    gboolean is_rtcp = stream->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (hdr, n);
+
+    if (n < 8 || (hdr[0] & 0xc0) != 0x80 || (!is_rtcp && n < 12))
+      goto invalid;
+    state = enc_stream_ssrc (stream, GST_READ_UINT32_BE (hdr + (is_rtcp ? 4 : 8)), is_rtcp);
+    if (state->pin_gen != stream->pin_gen) {
+      gboolean was_pinned = state->pinned != NULL;
+
+      enc_resolve_pin (self, stream, state, is_rtcp ? 0 : GST_READ_UINT16_BE (hdr + 2));
+      /* Back on the pad's session: re-add the SSRC there with its ROC. */
+      if (was_pinned && state->pinned == NULL)
+        state->session_gen = stream->session_gen - 1;
+    }
+    pin = state->pinned;
+    if (pin != NULL) {
+      key = pin->key;
+      session = pin->session;
+      mki_index = MIN ((guint) g_atomic_int_get (&self->mki_index), key->n_keys - 1);
+    }
+  }
   /* Room for the trailer of what the pad carries; an RTCP packet muxed on
    * an RTP pad (RFC 5761) may need more (E flag + SRTCP index). */
   trailer = gst_srtp_sdes_key_trailer_len (key, stream->rtcp_pad);
@@ -805,7 +1164,7 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
 
   /* PEERS §2.1 / RFC 4568 §7.1.4: after a rekey the SSRC keeps its ROC.
    * The new session learns it before this SSRC's first packet. */
-  if (G_UNLIKELY (state->session_gen != stream->session_gen)) {
+  if (G_UNLIKELY (pin == NULL && state->session_gen != stream->session_gen)) {
     if (!rtcp) {
       guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
 
@@ -818,10 +1177,10 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
 
   len = (gint) size;
   if (rtcp)
-    err = srtp_protect_rtcp_mki (stream->session, map.data, &len,
+    err = srtp_protect_rtcp_mki (session, map.data, &len,
         key->mki_size > 0, mki_index);
   else
-    err = srtp_protect_mki (stream->session, map.data, &len,
+    err = srtp_protect_mki (session, map.data, &len,
         key->mki_size > 0, mki_index);
   gst_memory_unmap (mem, &map);
 

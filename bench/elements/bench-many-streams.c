@@ -8,14 +8,38 @@
  * more than 20 ms late; the program reports the largest N that passes, for
  * stock srtpenc/srtpdec and for srtpsdesenc/srtpsdesdec, in the same run.
  *
- * Topology (what a media relay or B2BUA does, one element pair per call
- * leg and direction): each direction of each stream is a flow with its own
- * encoder and decoder element (both keyed for that flow alone; the
- * encoder's key is per element, so separate keys mean separate elements):
+ * Three variants; each direction of each stream is a flow with its own
+ * SSRC and key:
+ *
+ * - "stock" and "ours" (one element pair per flow, what a relay with one
+ *   element pair per call leg does; the only layout stock srtpenc/srtpdec
+ *   allow, as their key is per element):
  *
  *   [flow src pad] -> enc -> dec -> [flow sink pad: checks bytes, lateness]
  *
- * So N streams are 2N flows, 2N encoders and 2N decoders. Packets are
+ *   So N streams are 2N flows, 2N encoders and 2N decoders.
+ *
+ * - "shared" (ours, issue 9): per driving thread, srtpsdesenc elements with
+ *   a request pad per flow (up to --pads-per-encoder, 1000, flows each),
+ *   each pad keyed with its flow's key (pad property "crypto"), and ONE
+ *   srtpsdesdec per driving thread that knows every flow's key by SSRC
+ *   (add-crypto-for-ssrc). Between them a "wire" hop stands for the
+ *   network: a pad per flow takes the encoder's output and pushes it into
+ *   the thread's decoder, as one socket carrying many SSRCs would:
+ *
+ *   [flow src] -> enc.rtp_sink_f / rtp_src_f -> [wire f] -> dec_t -> [sink_t]
+ *
+ *   sink_t finds the flow by SSRC and checks bytes and lateness the same.
+ *
+ * - "batched" (ours, issue 9): a stream-batching sender (a media server
+ *   that produces many streams in one loop): per driving thread ONE
+ *   srtpsdesenc pad and ONE srtpsdesdec, both knowing every flow's key by
+ *   SSRC (add-crypto-for-ssrc on each), fed one buffer list per wake-up
+ *   with every packet then due (within the 1 ms early margin):
+ *
+ *   [src_t: list of flows' packets] -> enc_t -> dec_t -> [sink_t]
+ *
+ * Packets are
  * driven from one thread per CPU core; flow f belongs to thread f mod T and
  * its packet k is due at t0 + k * 20 ms + f * 20 ms / 2N (phases spread
  * evenly, as independent calls are). A thread sleeps while the next packet
@@ -50,14 +74,19 @@
 #define STEP_TIMEOUT_S 10
 #define SETUP_DEADLINE_S 5
 
+enum { VARIANT_STOCK, VARIANT_OURS, VARIANT_SHARED, VARIANT_BATCHED };
+#define SSRC_BASE 0x10000000u
+
 typedef struct {
   GstElement *enc;
   GstElement *dec;
   GstPad *src;
   GstPad *sink;
+  GstPad *wire; /* shared: the flow's encoder output lands here */
   guint8 key[30];
   guint32 ssrc;
   guint16 seq;
+  guint16 sent_seq; /* of the packet last made: what the sink must see */
   guint32 ts;
   gint64 phase;
   gint64 due;
@@ -73,11 +102,28 @@ typedef struct {
   guint n_threads;
   Flow *flows;
   guint n_flows;
-  gboolean ours;
+  guint variant;
   guint periods;
   GstBufferPool *pool;
   gboolean setup_ok;
+  /* shared: this thread's encoders and decoder, the pad feeding the
+   * decoder and its output */
+  GPtrArray *encs;
+  GstElement *dec;
+  GstPad *src; /* batched: the thread's one source pad */
+  GstPad *wire_src;
+  GstPad *sink;
 } Worker;
+
+/* shared: flows per encoder. GStreamer walks an element's pad list (by
+ * name) when a pad is requested, added or looked up, so setting up N pads
+ * on one element costs N^2/2 string compares: with 16 000 pads that took
+ * more than the 5 s setup budget. A few hundred pads per element keep
+ * setup linear without changing the per-packet path. */
+static guint pads_per_encoder = 1000;
+/* batched: packets per list at most. Short lists keep the packets the
+ * sender just wrote in cache when the encoder reads them. */
+static guint list_max = 32;
 
 static guint8 payload[PACKET_SIZE - HEADER_SIZE];
 static gint64 start_time; /* t0, written before go is set */
@@ -102,10 +148,46 @@ sleep_until (gint64 t)
   }
 }
 
+static void flow_check (Flow *flow, GstBuffer *buf);
+
 static GstFlowReturn
 flow_sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
-  Flow *flow = gst_pad_get_element_private (pad);
+  flow_check (gst_pad_get_element_private (pad), buf);
+  return GST_FLOW_OK;
+}
+
+/* shared: the decoder's output of one thread, dispatched by SSRC. */
+static GstFlowReturn
+thread_sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  Worker *w = gst_pad_get_element_private (pad);
+  guint8 hdr[12];
+  guint32 f;
+
+  if (gst_buffer_extract (buf, 0, hdr, sizeof (hdr)) != sizeof (hdr) ||
+      (f = GST_READ_UINT32_BE (hdr + 8) - SSRC_BASE) >= w->n_flows) {
+    /* Not one of the flows: counted as bad against the thread's first flow. */
+    w->flows[w->index].bad++;
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  flow_check (&w->flows[f], buf);
+  return GST_FLOW_OK;
+}
+
+/* shared: the "network" between the encoder and this thread's decoder. */
+static GstFlowReturn
+wire_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  Worker *w = gst_pad_get_element_private (pad);
+
+  return gst_pad_push (w->wire_src, buf);
+}
+
+static void
+flow_check (Flow *flow, GstBuffer *buf)
+{
   gint64 late = now_ns () - flow->due;
   GstMapInfo map;
 
@@ -113,7 +195,7 @@ flow_sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     flow->bad++;
   } else {
     if (map.size != PACKET_SIZE || GST_READ_UINT32_BE (map.data + 8) != flow->ssrc ||
-        GST_READ_UINT16_BE (map.data + 2) != flow->seq ||
+        GST_READ_UINT16_BE (map.data + 2) != flow->sent_seq ||
         memcmp (map.data + HEADER_SIZE, payload, sizeof (payload)) != 0)
       flow->bad++;
     gst_buffer_unmap (buf, &map);
@@ -124,7 +206,6 @@ flow_sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   if (late > MAX_LATE_NS)
     flow->late++;
   gst_buffer_unref (buf);
-  return GST_FLOW_OK;
 }
 
 static gboolean
@@ -149,15 +230,162 @@ stock_request_key (GstElement *dec, guint ssrc, Flow *flow)
   return caps;
 }
 
+static void
+push_stream_events (GstPad *src)
+{
+  GstSegment segment;
+
+  gst_pad_push_event (src, gst_event_new_stream_start ("many-streams"));
+  gst_pad_push_event (src, gst_event_new_caps (gst_caps_from_string (
+      "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0")));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (src, gst_event_new_segment (&segment));
+}
+
+static gchar *
+flow_crypto (const Flow *flow)
+{
+  g_autofree gchar *b64 = g_base64_encode (flow->key, sizeof (flow->key));
+  gchar *crypto = g_strdup_printf ("1 AES_CM_128_HMAC_SHA1_80 inline:%s", b64);
+
+  memset (b64, 0, strlen (b64));
+  return crypto;
+}
+
+/* shared: this thread's decoder and the pads around it. */
+static gboolean
+worker_setup_shared (Worker *w)
+{
+  GstPad *dec_sink, *dec_src;
+  gboolean ok;
+
+  w->encs = g_ptr_array_new ();
+  w->dec = gst_element_factory_make ("srtpsdesdec", NULL);
+  if (w->dec == NULL)
+    return FALSE;
+  if (w->variant == VARIANT_BATCHED) {
+    GstElement *enc = gst_element_factory_make ("srtpsdesenc", NULL);
+    GstPad *enc_sink;
+
+    if (enc == NULL)
+      return FALSE;
+    g_ptr_array_add (w->encs, enc);
+    w->src = gst_pad_new ("src", GST_PAD_SRC);
+    gst_pad_set_active (w->src, TRUE);
+    enc_sink = gst_element_request_pad_simple (enc, "rtp_sink_0");
+    ok = enc_sink != NULL && gst_pad_link (w->src, enc_sink) == GST_PAD_LINK_OK &&
+        gst_element_link_pads (enc, "rtp_src_0", w->dec, "rtp_sink");
+    if (enc_sink)
+      gst_object_unref (enc_sink);
+    if (!ok || gst_element_set_state (enc, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+      return FALSE;
+  }
+  w->wire_src = gst_pad_new ("wire-src", GST_PAD_SRC);
+  w->sink = gst_pad_new ("sink", GST_PAD_SINK);
+  gst_pad_set_element_private (w->sink, w);
+  gst_pad_set_chain_function (w->sink, thread_sink_chain);
+  gst_pad_set_event_function (w->sink, flow_sink_event);
+  gst_pad_set_active (w->wire_src, TRUE);
+  gst_pad_set_active (w->sink, TRUE);
+  dec_sink = gst_element_get_static_pad (w->dec, "rtp_sink");
+  dec_src = gst_element_get_static_pad (w->dec, "rtp_src");
+  ok = (w->variant == VARIANT_BATCHED ||
+          gst_pad_link (w->wire_src, dec_sink) == GST_PAD_LINK_OK) &&
+      gst_pad_link (dec_src, w->sink) == GST_PAD_LINK_OK;
+  gst_object_unref (dec_sink);
+  gst_object_unref (dec_src);
+  if (!ok || gst_element_set_state (w->dec, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    return FALSE;
+  if (w->variant == VARIANT_BATCHED) {
+    push_stream_events (w->src);
+    return TRUE;
+  }
+  gst_pad_push_event (w->wire_src, gst_event_new_stream_start ("many-streams-wire"));
+  gst_pad_push_event (w->wire_src, gst_event_new_caps (gst_caps_from_string (
+      "application/x-srtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0")));
+  {
+    GstSegment segment;
+
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    gst_pad_push_event (w->wire_src, gst_event_new_segment (&segment));
+  }
+  return TRUE;
+}
+
+/* shared: a request pad pair of the one encoder keyed for flow @f, its
+ * output on a wire pad into the thread's decoder, which knows the key by
+ * the flow's SSRC. */
+static gboolean
+flow_setup_shared (Worker *w, guint f)
+{
+  Flow *flow = &w->flows[f];
+  g_autofree gchar *crypto = flow_crypto (flow);
+  g_autofree gchar *sink_name = g_strdup_printf ("rtp_sink_%u", f);
+  g_autofree gchar *src_name = g_strdup_printf ("rtp_src_%u", f);
+  GstPad *enc_sink, *enc_src;
+  GstElement *enc;
+  gboolean ok = FALSE;
+  guint j = f / w->n_threads; /* the thread's j-th flow */
+
+  g_free (sink_name);
+  g_free (src_name);
+  sink_name = g_strdup_printf ("rtp_sink_%u", j % pads_per_encoder);
+  src_name = g_strdup_printf ("rtp_src_%u", j % pads_per_encoder);
+  if (j / pads_per_encoder >= w->encs->len) {
+    enc = gst_element_factory_make ("srtpsdesenc", NULL);
+    if (enc == NULL || gst_element_set_state (enc, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE)
+      return FALSE;
+    g_ptr_array_add (w->encs, enc);
+  }
+  enc = g_ptr_array_index (w->encs, j / pads_per_encoder);
+  enc_sink = gst_element_request_pad_simple (enc, sink_name);
+  if (enc_sink == NULL)
+    return FALSE;
+  g_object_set (enc_sink, "crypto", crypto, NULL);
+  g_signal_emit_by_name (w->dec, "add-crypto-for-ssrc", flow->ssrc, crypto, &ok);
+  memset (crypto, 0, strlen (crypto));
+  enc_src = gst_element_get_static_pad (enc, src_name);
+  flow->src = gst_pad_new ("src", GST_PAD_SRC);
+  flow->wire = gst_pad_new ("wire", GST_PAD_SINK);
+  gst_pad_set_element_private (flow->wire, w);
+  gst_pad_set_chain_function (flow->wire, wire_chain);
+  gst_pad_set_event_function (flow->wire, flow_sink_event);
+  gst_pad_set_active (flow->src, TRUE);
+  gst_pad_set_active (flow->wire, TRUE);
+  ok = ok && enc_src != NULL && gst_pad_link (flow->src, enc_sink) == GST_PAD_LINK_OK &&
+      gst_pad_link (enc_src, flow->wire) == GST_PAD_LINK_OK;
+  gst_object_unref (enc_sink);
+  if (enc_src)
+    gst_object_unref (enc_src);
+  if (!ok)
+    return FALSE;
+  push_stream_events (flow->src);
+  return TRUE;
+}
+
+/* batched: both elements of the thread learn the flow's key by SSRC. */
+static gboolean
+flow_setup_batched (Worker *w, guint f)
+{
+  Flow *flow = &w->flows[f];
+  g_autofree gchar *crypto = flow_crypto (flow);
+  gboolean ok_enc = FALSE, ok_dec = FALSE;
+
+  g_signal_emit_by_name (g_ptr_array_index (w->encs, 0), "add-crypto-for-ssrc", flow->ssrc,
+      crypto, &ok_enc);
+  g_signal_emit_by_name (w->dec, "add-crypto-for-ssrc", flow->ssrc, crypto, &ok_dec);
+  memset (crypto, 0, strlen (crypto));
+  return ok_enc && ok_dec;
+}
+
 static gboolean
 flow_setup (Flow *flow, gboolean ours)
 {
   GstPad *enc_sink, *dec_src;
-  GstSegment segment;
 
   if (ours) {
-    g_autofree gchar *b64 = g_base64_encode (flow->key, sizeof (flow->key));
-    g_autofree gchar *crypto = g_strdup_printf ("1 AES_CM_128_HMAC_SHA1_80 inline:%s", b64);
+    g_autofree gchar *crypto = flow_crypto (flow);
 
     flow->enc = gst_element_factory_make ("srtpsdesenc", NULL);
     flow->dec = gst_element_factory_make ("srtpsdesdec", NULL);
@@ -165,7 +393,6 @@ flow_setup (Flow *flow, gboolean ours)
       return FALSE;
     g_object_set (flow->enc, "crypto", crypto, NULL);
     g_object_set (flow->dec, "crypto", crypto, NULL);
-    memset (b64, 0, strlen (b64));
     memset (crypto, 0, strlen (crypto));
   } else {
     GstBuffer *key = gst_buffer_new_memdup (flow->key, sizeof (flow->key));
@@ -204,16 +431,12 @@ flow_setup (Flow *flow, gboolean ours)
   if (gst_element_set_state (flow->dec, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
       gst_element_set_state (flow->enc, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     return FALSE;
-  gst_pad_push_event (flow->src, gst_event_new_stream_start ("many-streams"));
-  gst_pad_push_event (flow->src, gst_event_new_caps (gst_caps_from_string (
-      "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0")));
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_pad_push_event (flow->src, gst_event_new_segment (&segment));
+  push_stream_events (flow->src);
   return TRUE;
 }
 
-static void
-flow_push (Flow *flow, GstBufferPool *pool)
+static GstBuffer *
+flow_make (Flow *flow, GstBufferPool *pool)
 {
   GstBuffer *buf = NULL;
   GstMemory *mem;
@@ -232,9 +455,41 @@ flow_push (Flow *flow, GstBufferPool *pool)
   memcpy (map.data + HEADER_SIZE, payload, sizeof (payload));
   gst_memory_unmap (mem, &map);
   flow->sent++;
-  gst_pad_push (flow->src, buf);
+  flow->sent_seq = flow->seq;
+  return buf;
+}
+
+static void
+flow_push (Flow *flow, GstBufferPool *pool)
+{
+  gst_pad_push (flow->src, flow_make (flow, pool));
   flow->seq++;
   flow->ts += 160;
+}
+
+/* batched: from flow @i of the thread on, every packet of period @k that
+ * is due within the early margin, in one list. Returns the next flow. */
+static guint
+push_due_list (Worker *w, guint i, guint k, gint64 t0)
+{
+  GstBufferList *list = gst_buffer_list_new ();
+  gint64 now = now_ns ();
+
+  while (i < w->n_flows) {
+    Flow *flow = &w->flows[i];
+    gint64 due = t0 + (gint64) k * PERIOD_NS + flow->phase;
+
+    if ((due - now > EARLY_NS || gst_buffer_list_length (list) >= list_max) &&
+        gst_buffer_list_length (list) > 0)
+      break;
+    flow->due = due;
+    gst_buffer_list_add (list, flow_make (flow, w->pool));
+    flow->seq++;
+    flow->ts += 160;
+    i += w->n_threads;
+  }
+  gst_pad_push_list (w->src, list);
+  return i;
 }
 
 static gpointer
@@ -251,17 +506,26 @@ worker_run (gpointer data)
   gst_buffer_pool_set_config (w->pool, config);
   gst_buffer_pool_set_active (w->pool, TRUE);
 
-  w->setup_ok = TRUE;
+  w->setup_ok = w->variant < VARIANT_SHARED || worker_setup_shared (w);
   for (guint i = w->index; i < w->n_flows && w->setup_ok; i += w->n_threads) {
     Flow *flow = &w->flows[i];
+    gboolean ok = w->variant == VARIANT_SHARED ? flow_setup_shared (w, i) :
+        w->variant == VARIANT_BATCHED ? flow_setup_batched (w, i) :
+        flow_setup (flow, w->variant == VARIANT_OURS);
 
-    if (!flow_setup (flow, w->ours) || now_ns () > deadline) {
+    if (!ok || now_ns () > deadline) {
       w->setup_ok = FALSE;
       break;
     }
     /* Warm-up: the first packet creates the libsrtp2 streams. */
     flow->due = now_ns ();
-    flow_push (flow, w->pool);
+    if (w->variant == VARIANT_BATCHED) {
+      gst_pad_push (w->src, flow_make (flow, w->pool));
+      flow->seq++;
+      flow->ts += 160;
+    } else {
+      flow_push (flow, w->pool);
+    }
   }
   g_atomic_int_inc (&workers_ready);
   while (!g_atomic_int_get (&go))
@@ -270,7 +534,16 @@ worker_run (gpointer data)
   if (!w->setup_ok)
     return NULL;
 
-  for (guint k = 0; k < w->periods; k++) {
+  for (guint k = 0; k < w->periods && w->variant == VARIANT_BATCHED; k++) {
+    for (guint i = w->index; i < w->n_flows;) {
+      gint64 due = t0 + (gint64) k * PERIOD_NS + w->flows[i].phase;
+
+      if (due - now_ns () > EARLY_NS)
+        sleep_until (due - EARLY_NS);
+      i = push_due_list (w, i, k, t0);
+    }
+  }
+  for (guint k = 0; k < w->periods && w->variant != VARIANT_BATCHED; k++) {
     for (guint i = w->index; i < w->n_flows; i += w->n_threads) {
       Flow *flow = &w->flows[i];
       gint64 due = t0 + (gint64) k * PERIOD_NS + flow->phase;
@@ -285,7 +558,7 @@ worker_run (gpointer data)
 }
 
 static int
-run_step (gboolean ours, guint n_streams, gdouble seconds, guint n_threads)
+run_step (guint variant, guint n_streams, gdouble seconds, guint n_threads)
 {
   guint n_flows = 2 * n_streams;
   Flow *flows = g_new0 (Flow, n_flows);
@@ -305,7 +578,7 @@ run_step (gboolean ours, guint n_streams, gdouble seconds, guint n_threads)
   for (guint f = 0; f < n_flows; f++) {
     for (guint b = 0; b < sizeof (flows[f].key); b++)
       flows[f].key[b] = (guint8) g_rand_int (rand);
-    flows[f].ssrc = 0x10000000u + f;
+    flows[f].ssrc = SSRC_BASE + f;
     flows[f].seq = (guint16) g_rand_int (rand);
     flows[f].ts = g_rand_int (rand);
     flows[f].phase = (gint64) f * PERIOD_NS / n_flows;
@@ -314,8 +587,8 @@ run_step (gboolean ours, guint n_streams, gdouble seconds, guint n_threads)
 
   setup_start = now_ns ();
   for (guint t = 0; t < n_threads; t++) {
-    workers[t] = (Worker) { t, n_threads, flows, n_flows, ours,
-      (guint) (seconds * 1000 / 20), NULL, FALSE };
+    workers[t] = (Worker) { t, n_threads, flows, n_flows, variant,
+      (guint) (seconds * 1000 / 20), NULL, FALSE, NULL, NULL, NULL, NULL, NULL };
     threads[t] = g_thread_new ("flows", worker_run, &workers[t]);
   }
   while ((guint) g_atomic_int_get (&workers_ready) < n_threads)
@@ -369,8 +642,10 @@ spawn_step (const gchar *self_path, const gchar *variant, guint n, gdouble secon
 {
   g_autofree gchar *n_arg = g_strdup_printf ("%u", n);
   g_autofree gchar *s_arg = g_strdup_printf ("%.1f", seconds);
+  g_autofree gchar *p_arg = g_strdup_printf ("%u", pads_per_encoder);
+  g_autofree gchar *l_arg = g_strdup_printf ("%u", list_max);
   const gchar *argv[] = { self_path, "--run", variant, "--streams", n_arg, "--seconds",
-    s_arg, NULL };
+    s_arg, "--pads-per-encoder", p_arg, "--list", l_arg, NULL };
   g_auto (GStrv) envp = g_environ_unsetenv (g_get_environ (), "SRTPSDES_CRYPTO_BACKEND");
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
@@ -427,20 +702,24 @@ main (int argc, char **argv)
 {
   static const guint ladder[] = { 250, 500, 1000, 2000, 4000, 8000, 16000 };
   g_autofree gchar *run = NULL;
-  gint streams = 0, threads = 0;
-  gdouble seconds = 3.0, max_total = 170.0;
+  g_autofree gchar *only = NULL;
+  gint streams = 0, threads = 0, ppe = 1000, lmax = 32;
+  gdouble seconds = 3.0, max_total = 240.0;
   GOptionEntry entries[] = {
     { "run", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &run, "internal: one step", NULL },
     { "streams", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &streams, "internal", NULL },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "driving threads (one per core)", "T" },
+    { "pads-per-encoder", 0, 0, G_OPTION_ARG_INT, &ppe, "shared: flows per srtpsdesenc (1000)", "P" },
+    { "list", 0, 0, G_OPTION_ARG_INT, &lmax, "batched: packets per buffer list at most (32)", "L" },
     { "seconds", 's', 0, G_OPTION_ARG_DOUBLE, &seconds, "streaming time per step (3)", "S" },
-    { "max-total", 0, 0, G_OPTION_ARG_DOUBLE, &max_total, "stop searching after S seconds (170)", "S" },
+    { "max-total", 0, 0, G_OPTION_ARG_DOUBLE, &max_total, "stop searching after S seconds (240)", "S" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "search one variant: stock, ours, shared or batched", "V" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- concurrent SRTP streams in real time");
   g_autoptr (GError) error = NULL;
-  const gchar *variants[] = { "stock", "ours" };
-  guint best[2] = { 0, 0 };
+  const gchar *variants[] = { "stock", "ours", "shared", "batched" };
+  guint best[4] = { 0, 0, 0, 0 };
   gint64 begin = g_get_monotonic_time ();
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -449,26 +728,35 @@ main (int argc, char **argv)
     return 2;
   }
   seconds = CLAMP (seconds, 1.0, 6.0);
+  pads_per_encoder = (guint) CLAMP (ppe, 1, 100000);
+  list_max = (guint) CLAMP (lmax, 1, 100000);
   set_default_env ();
 
   if (run != NULL) {
     gst_init (NULL, NULL);
-    return run_step (g_str_equal (run, "ours"), (guint) CLAMP (streams, 1, 100000), seconds,
+    return run_step (g_str_equal (run, "batched") ? VARIANT_BATCHED :
+        g_str_equal (run, "shared") ? VARIANT_SHARED :
+        g_str_equal (run, "ours") ? VARIANT_OURS : VARIANT_STOCK, (guint) CLAMP (streams, 1, 100000), seconds,
         threads > 0 ? (guint) threads : MAX (1, g_get_num_processors ()));
   }
 
   gst_init (NULL, NULL); /* registry up to date before the steps */
   gst_deinit ();
   printf ("many streams: G.711 20 ms (172-byte RTP), AES_CM_128_HMAC_SHA1_80, 50 packets/s each way,\n"
-      "one encoder + one decoder element per direction of each stream, %u driving threads, "
-      "%.0f s per step\n", MAX (1, g_get_num_processors ()), seconds);
+      "stock/ours: one encoder + one decoder element per direction of each stream;\n"
+      "shared: srtpsdesenc with a keyed request pad per flow (<= %u pads each), one srtpsdesdec "
+      "per thread with add-crypto-for-ssrc;\nbatched: per thread one srtpsdesenc pad and one "
+      "srtpsdesdec, add-crypto-for-ssrc on both, a buffer list per wake-up;\n%u driving threads, "
+      "%.0f s per step\n", pads_per_encoder, MAX (1, g_get_num_processors ()), seconds);
   print_load ("at start");
 
   /* Up the ladder per variant, alternating, until each fails; then halve
    * the gap between the last pass and the first failure once or twice. */
-  for (guint v = 0; v < 2; v++) {
+  for (guint v = 0; v < G_N_ELEMENTS (variants); v++) {
     guint fail_at = 0;
 
+    if (only != NULL && !g_str_equal (only, variants[v]))
+      continue;
     for (guint i = 0; i < G_N_ELEMENTS (ladder); i++) {
       StepResult res = { 0 };
 
@@ -501,10 +789,12 @@ main (int argc, char **argv)
     }
   }
   print_load ("at end");
-  printf ("largest N passing: stock srtpenc/srtpdec %u, srtpsdesenc/srtpsdesdec %u", best[0],
-      best[1]);
+  printf ("largest N passing: stock srtpenc/srtpdec %u, srtpsdesenc/srtpsdesdec per stream %u, "
+      "shared (encoder pad per flow, 1 decoder per thread) %u, batched (1 encoder pad + 1 "
+      "decoder per thread, lists) %u", best[0], best[1], best[2], best[3]);
   if (best[0] > 0)
-    printf (" (%.1fx)", (gdouble) best[1] / best[0]);
+    printf (" (%.1fx / %.1fx / %.1fx)", (gdouble) best[1] / best[0], (gdouble) best[2] / best[0],
+        (gdouble) best[3] / best[0]);
   printf ("\ntotal %.0f s\n", (g_get_monotonic_time () - begin) / 1e6);
   return 0;
 }

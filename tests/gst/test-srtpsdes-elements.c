@@ -1482,6 +1482,323 @@ GST_START_TEST (test_srtpsdes_in_rtpbin_request_encoder_decoder)
 }
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------- */
+/* Issue 9: many streams in few elements                                      */
+/* ------------------------------------------------------------------------- */
+
+/* Protects packet @seq of @ssrc with @h and returns the SRTP packet. */
+static GstBuffer *
+protect_one (GstHarness *h, guint32 ssrc, guint16 seq)
+{
+  fail_unless_equals_int (gst_harness_push (h, create_rtp_buffer (ssrc, seq, PAYLOAD_LEN)),
+      GST_FLOW_OK);
+  return gst_harness_pull (h);
+}
+
+/* Per-pad keys: one encoder with three request pads (two with a key of
+ * their own, one without) protects byte for byte what three single-key
+ * encoders do; a pad without a key uses the element's 'crypto'. */
+GST_START_TEST (test_srtpsdesenc_per_pad_keys_match_single_key_encoders)
+{
+  g_autofree gchar *a = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 90, NULL);
+  g_autofree gchar *b = key_line ("AES_256_CM_HMAC_SHA1_32", 46, 91, NULL);
+  g_autofree gchar *c = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 92, NULL);
+  g_autofree gchar *f8 = key_line ("F8_128_HMAC_SHA1_80", 30, 93, NULL);
+  GstHarness *ref_a = enc_harness (a);
+  GstHarness *ref_b = enc_harness (b);
+  GstHarness *ref_c = enc_harness (c);
+  GstHarness *h0 = enc_harness (c);
+  GstHarness *h1 = gst_harness_new_with_element (h0->element, "rtp_sink_1", "rtp_src_1");
+  GstHarness *h2 = gst_harness_new_with_element (h0->element, "rtp_sink_2", "rtp_src_2");
+  GstPad *pad0 = gst_element_get_static_pad (h0->element, "rtp_sink_0");
+  GstPad *pad1 = gst_element_get_static_pad (h0->element, "rtp_sink_1");
+  GstPad *pad2 = gst_element_get_static_pad (h0->element, "rtp_sink_2");
+  g_autofree gchar *read_a = NULL;
+  g_autofree gchar *read_2 = NULL;
+  g_autofree gchar *err = NULL;
+
+  gst_harness_set_src_caps_str (h1, RTP_CAPS);
+  gst_harness_set_src_caps_str (h2, RTP_CAPS);
+  fail_unless (G_TYPE_CHECK_INSTANCE_TYPE (pad0, g_type_from_name ("GstSrtpSdesEncPad")));
+  g_object_set (pad0, "crypto", a, NULL);
+  g_object_set (pad1, "crypto", b, NULL);
+  g_object_get (pad0, "crypto", &read_a, NULL);
+  g_object_get (pad2, "crypto", &read_2, NULL);
+  fail_unless_equals_string (read_a, a);
+  fail_unless (read_2 == NULL);
+
+  for (guint i = 0; i < 5; i++) {
+    guint16 seq = (guint16) (65533 + i); /* across a wrap */
+    GstBuffer *got, *want;
+
+    got = protect_one (h0, 0xa0000001, seq);
+    want = protect_one (ref_a, 0xa0000001, seq);
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+    got = protect_one (h1, 0xb0000002, seq);
+    want = protect_one (ref_b, 0xb0000002, seq);
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+    got = protect_one (h2, 0xc0000003, seq);
+    want = protect_one (ref_c, 0xc0000003, seq);
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+  }
+
+  /* A refused pad value keeps the pad's key and says why on the element. */
+  g_object_set (pad0, "crypto", f8, NULL);
+  g_object_get (h0->element, "last-error", &err, NULL);
+  fail_unless (err != NULL && strstr (err, "F8_128_HMAC_SHA1_80"), "last-error: %s", err);
+  g_clear_pointer (&read_a, g_free);
+  g_object_get (pad0, "crypto", &read_a, NULL);
+  fail_unless_equals_string (read_a, a);
+
+  /* Element-level crypto still rekeys pads without a key of their own and
+   * leaves pad keys alone; clearing a pad's key falls back to it. The ROC
+   * continues (RFC 4568 §7.1.4), as in the reference encoders. */
+  g_object_set (h0->element, "crypto", b, NULL);
+  g_object_set (ref_c->element, "crypto", b, NULL);
+  g_object_set (pad0, "crypto", NULL, NULL);
+  g_object_set (ref_a->element, "crypto", b, NULL);
+  for (guint i = 5; i < 7; i++) {
+    guint16 seq = (guint16) (65533 + i);
+    GstBuffer *got, *want;
+
+    got = protect_one (h0, 0xa0000001, seq);
+    want = protect_one (ref_a, 0xa0000001, seq);
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+    got = protect_one (h2, 0xc0000003, seq);
+    want = protect_one (ref_c, 0xc0000003, seq);
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+    got = protect_one (h1, 0xb0000002, seq);
+    want = protect_one (ref_b, 0xb0000002, seq);
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+  }
+  fail_unless_equals_uint64 (stat (h0->element, 0xa0000001, FALSE, "packets"), 7);
+  fail_unless_equals_uint64 (stat (h0->element, 0xa0000001, FALSE, "roc"), 1);
+
+  gst_object_unref (pad0);
+  gst_object_unref (pad1);
+  gst_object_unref (pad2);
+  gst_harness_teardown (h2);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h0);
+  gst_harness_teardown (ref_a);
+  gst_harness_teardown (ref_b);
+  gst_harness_teardown (ref_c);
+}
+GST_END_TEST;
+
+/* Encoder add-crypto-for-ssrc: one pad carries three SSRCs, two with keys
+ * of their own; a buffer list mixing them is protected byte for byte as
+ * three single-key encoders do, also across a wrap and a per-SSRC rekey
+ * (ROC continues, PEERS §2.1). */
+GST_START_TEST (test_srtpsdesenc_add_crypto_for_ssrc_one_pad_many_keys)
+{
+  g_autofree gchar *a = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 110, NULL);
+  g_autofree gchar *a2 = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 111, NULL);
+  g_autofree gchar *b = key_line ("AES_256_CM_HMAC_SHA1_32", 46, 112, NULL);
+  g_autofree gchar *c = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 113, NULL);
+  const guint32 ssrcs[3] = { 0xa0000001, 0xb0000002, 0xc0000003 };
+  GstHarness *refs[3] = { enc_harness (a), enc_harness (b), enc_harness (c) };
+  GstHarness *h = enc_harness (c);
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (h->element, "add-crypto-for-ssrc", ssrcs[0], a, &ok);
+  fail_unless (ok);
+  g_signal_emit_by_name (h->element, "add-crypto-for-ssrc", ssrcs[1], b, &ok);
+  fail_unless (ok);
+  g_signal_emit_by_name (h->element, "add-crypto-for-ssrc", ssrcs[2], "1 bogus", &ok);
+  fail_if (ok);
+
+  for (guint round = 0; round < 3; round++) {
+    GstBufferList *list = gst_buffer_list_new ();
+    GstBuffer *got;
+
+    if (round == 2) {
+      /* Per-SSRC rekey of A, as an element-level rekey of its reference. */
+      g_signal_emit_by_name (h->element, "add-crypto-for-ssrc", ssrcs[0], a2, &ok);
+      fail_unless (ok);
+      g_object_set (refs[0]->element, "crypto", a2, NULL);
+    }
+    for (guint i = 0; i < 3; i++) {
+      for (guint k = 0; k < 3; k++)
+        gst_buffer_list_add (list, create_rtp_buffer (ssrcs[k],
+                (guint16) (65532 + round * 3 + i), PAYLOAD_LEN));
+    }
+    fail_unless_equals_int (gst_pad_push_list (h->srcpad, list), GST_FLOW_OK);
+    for (guint i = 0; i < 3; i++) {
+      for (guint k = 0; k < 3; k++) {
+        GstBuffer *want = protect_one (refs[k], ssrcs[k], (guint16) (65532 + round * 3 + i));
+
+        got = gst_harness_pull (h);
+        fail_unless (got != NULL);
+        assert_buffer_equals (got, want);
+        gst_buffer_unref (got);
+        gst_buffer_unref (want);
+      }
+    }
+  }
+  /* Single buffers take the same path. */
+  for (guint k = 0; k < 3; k++) {
+    GstBuffer *got = protect_one (h, ssrcs[k], 9);
+    GstBuffer *want = protect_one (refs[k], ssrcs[k], 9);
+
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+  }
+  fail_unless_equals_uint64 (stat (h->element, ssrcs[0], FALSE, "roc"), 1);
+  fail_unless_equals_uint64 (stat (h->element, ssrcs[0], FALSE, "packets"), 10);
+  fail_unless_equals_uint64 (stat (h->element, ssrcs[1], FALSE, "tag"), 1);
+
+  gst_harness_teardown (h);
+  for (guint k = 0; k < 3; k++)
+    gst_harness_teardown (refs[k]);
+}
+GST_END_TEST;
+
+/* add-crypto-for-ssrc: a bound SSRC decrypts with its own key and never
+ * by trying the other keys (a packet of it under a trial key is dropped
+ * and counted as an auth failure); other SSRCs still bind by trial; a new
+ * key for the SSRC takes over at once with the ROC continuing (PEERS
+ * §2.1); clear-crypto removes the bindings. */
+GST_START_TEST (test_srtpsdesdec_add_crypto_for_ssrc_binds_without_trial)
+{
+  g_autofree gchar *a = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 100, NULL);
+  g_autofree gchar *a2 = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 101, NULL);
+  g_autofree gchar *kb = key_b64 (46, 102);
+  g_autofree gchar *b = g_strdup_printf ("2 AES_256_CM_HMAC_SHA1_32 inline:%s", kb);
+  g_autofree gchar *c = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 103, NULL);
+  GstHarness *enc_a = enc_harness (a);
+  GstHarness *enc_b = enc_harness (b);
+  GstHarness *enc_c = enc_harness (c);
+  GstHarness *dec = dec_harness (NULL);
+  GstBus *bus = attach_bus (dec);
+  GstStructure *stats = NULL;
+  guint n_ssrc_keys = 0, n_keys = 0;
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (dec->element, "add-crypto-for-ssrc", 0xa0000001u, a, &ok);
+  fail_unless (ok);
+  g_signal_emit_by_name (dec->element, "add-crypto-for-ssrc", 0xb0000002u, b, &ok);
+  fail_unless (ok);
+  g_signal_emit_by_name (dec->element, "add-crypto", c, &ok);
+  fail_unless (ok);
+  g_signal_emit_by_name (dec->element, "add-crypto-for-ssrc", 0xa0000001u, "1 bogus", &ok);
+  fail_if (ok);
+  g_object_get (dec->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint (stats, "ssrc-keys", &n_ssrc_keys));
+  fail_unless (gst_structure_get_uint (stats, "keys", &n_keys));
+  fail_unless_equals_int (n_ssrc_keys, 2);
+  fail_unless_equals_int (n_keys, 1);
+  gst_structure_free (stats);
+
+  /* Across a sequence-number wrap for SSRC A. */
+  roundtrip (enc_a, dec, 0xa0000001, 65533, 5);
+  roundtrip (enc_b, dec, 0xb0000002, 10, 3);
+  roundtrip (enc_c, dec, 0xc0000003, 20, 3);
+  fail_unless_equals_uint64 (stat (dec->element, 0xa0000001, FALSE, "tag"), 1);
+  fail_unless_equals_uint64 (stat (dec->element, 0xb0000002, FALSE, "tag"), 2);
+  fail_unless_equals_uint64 (stat (dec->element, 0xa0000001, FALSE, "roc"), 1);
+  count_messages (bus, "srtpsdes-secure");
+
+  /* SSRC A under trial key C: trial would accept it, the binding does not. */
+  fail_unless_equals_int (gst_harness_push (dec, protect_one (enc_c, 0xa0000001, 3)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (dec), 0);
+  fail_unless_equals_uint64 (stat (dec->element, 0xa0000001, FALSE, "auth-failures"), 1);
+  fail_unless_equals_uint64 (stat (dec->element, 0xa0000001, FALSE, "packets"), 5);
+  fail_unless_equals_int (count_messages (bus, "srtpsdes-auth-failure"), 1);
+  /* A key bound to SSRC A is never tried for another SSRC. */
+  fail_unless_equals_int (gst_harness_push (dec, protect_one (enc_a, 0xd0000004, 1)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (dec), 0);
+  fail_unless_equals_uint64 (stat (dec->element, 0xd0000004, FALSE, "unknown-key-drops"), 1);
+
+  /* Rekey of SSRC A: new key at once, the ROC continues. */
+  g_object_set (enc_a->element, "crypto", a2, NULL);
+  g_signal_emit_by_name (dec->element, "add-crypto-for-ssrc", 0xa0000001u, a2, &ok);
+  fail_unless (ok);
+  roundtrip (enc_a, dec, 0xa0000001, 4, 3);
+  fail_unless_equals_uint64 (stat (dec->element, 0xa0000001, FALSE, "packets"), 8);
+  fail_unless_equals_uint64 (stat (dec->element, 0xa0000001, FALSE, "roc"), 1);
+  roundtrip (enc_b, dec, 0xb0000002, 13, 1);
+
+  /* clear-crypto: the bindings go too. */
+  g_signal_emit_by_name (dec->element, "clear-crypto");
+  fail_unless_equals_int (gst_harness_push (dec, protect_one (enc_a, 0xa0000001, 7)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (dec), 0);
+  fail_unless_equals_uint64 (stat (dec->element, 0xa0000001, FALSE, "unknown-key-drops"), 1);
+
+  gst_element_set_bus (dec->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (enc_a);
+  gst_harness_teardown (enc_b);
+  gst_harness_teardown (enc_c);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
+/* What gst-inspect-1.0 prints comes from these: the encoder's request sink
+ * pad templates carry GstSrtpSdesEncPad with a documented, writable,
+ * PLAYING-mutable "crypto"; the decoder has the action signal
+ * add-crypto-for-ssrc (guint, gchararray) -> gboolean. */
+GST_START_TEST (test_srtpsdes_new_api_is_introspectable)
+{
+  GstElementFactory *f = gst_element_factory_find ("srtpsdesenc");
+  GstElement *enc = gst_element_factory_make ("srtpsdesenc", NULL);
+  GstElement *dec = gst_element_factory_make ("srtpsdesdec", NULL);
+  const gchar *templates[] = { "rtp_sink_%u", "rtcp_sink_%u" };
+  GSignalQuery q;
+
+  fail_unless (f != NULL && enc != NULL && dec != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (templates); i++) {
+    GstPadTemplate *t = gst_element_get_pad_template (enc, templates[i]);
+    GType gtype;
+    GObjectClass *klass;
+    GParamSpec *spec;
+
+    fail_unless (t != NULL);
+    g_object_get (t, "gtype", &gtype, NULL);
+    fail_unless_equals_string (g_type_name (gtype), "GstSrtpSdesEncPad");
+    klass = g_type_class_ref (gtype);
+    spec = g_object_class_find_property (klass, "crypto");
+    fail_unless (spec != NULL);
+    fail_unless (G_IS_PARAM_SPEC_STRING (spec));
+    fail_unless ((spec->flags & G_PARAM_READWRITE) == G_PARAM_READWRITE);
+    fail_unless (spec->flags & GST_PARAM_MUTABLE_PLAYING);
+    fail_unless (strstr (g_param_spec_get_blurb (spec), "element's 'crypto'") != NULL);
+    g_type_class_unref (klass);
+  }
+
+  for (guint i = 0; i < 2; i++) {
+    g_signal_query (g_signal_lookup ("add-crypto-for-ssrc",
+            G_OBJECT_TYPE (i == 0 ? enc : dec)), &q);
+    fail_unless (q.signal_id != 0);
+    fail_unless (q.signal_flags & G_SIGNAL_ACTION);
+    fail_unless_equals_int (q.return_type, G_TYPE_BOOLEAN);
+    fail_unless_equals_int (q.n_params, 2);
+    fail_unless_equals_int (q.param_types[0], G_TYPE_UINT);
+    fail_unless_equals_int (q.param_types[1] & ~G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_STRING);
+  }
+
+  gst_object_unref (f);
+  gst_object_unref (enc);
+  gst_object_unref (dec);
+}
+GST_END_TEST;
+
 /* LeakSanitizer matches the system-library frames of tests/lsan.supp (e.g.
  * _dl_init of plugins the registry scan opens) only on full stacks; the
  * fast unwinder stops inside GLib, which has no frame pointers. */
@@ -1530,6 +1847,10 @@ srtpsdes_suite (void)
   tcase_add_test (tc, test_srtpsdes_buffer_list_two_ssrcs_and_rtcp_mux);
   tcase_add_test (tc, test_srtpsdes_debug_log_never_contains_key);
   tcase_add_test (tc, test_srtpsdes_in_rtpbin_request_encoder_decoder);
+  tcase_add_test (tc, test_srtpsdesenc_per_pad_keys_match_single_key_encoders);
+  tcase_add_test (tc, test_srtpsdesdec_add_crypto_for_ssrc_binds_without_trial);
+  tcase_add_test (tc, test_srtpsdesenc_add_crypto_for_ssrc_one_pad_many_keys);
+  tcase_add_test (tc, test_srtpsdes_new_api_is_introspectable);
   return s;
 }
 
