@@ -71,6 +71,7 @@ enum {
   SIGNAL_ADD_CRYPTO,
   SIGNAL_ADD_CRYPTO_FOR_SSRC,
   SIGNAL_CLEAR_CRYPTO,
+  SIGNAL_REMOVE_SSRC,
   SIGNAL_REQUEST_KEY,
   LAST_SIGNAL
 };
@@ -114,7 +115,7 @@ typedef struct {
   GByteArray *scratch;    /* the packet before a failed try, for AEAD retries */
   /* Sessions with active keys: a packet's candidates without a walk. */
   guint n_active;
-  /* The SSRC of the previous packet (entries are never removed). */
+  /* The SSRC of the previous packet (remove-ssrc clears it). */
   GstSrtpSdesSsrc *last_rtp;
   GstSrtpSdesSsrc *last_rtcp;
   /* Issue 9: sessions of keys given per SSRC (add-crypto-for-ssrc), made
@@ -163,6 +164,7 @@ static gboolean gst_srtp_sdes_dec_add_crypto (GstSrtpSdesDec *self, const gchar 
 static gboolean gst_srtp_sdes_dec_add_crypto_for_ssrc (GstSrtpSdesDec *self, guint ssrc,
     const gchar *text);
 static void gst_srtp_sdes_dec_clear_crypto (GstSrtpSdesDec *self);
+static gboolean gst_srtp_sdes_dec_remove_ssrc (GstSrtpSdesDec *self, guint ssrc);
 static GstFlowReturn gst_srtp_sdes_dec_chain (GstPad *pad, GstObject *parent,
     GstBuffer *buf);
 static GstFlowReturn gst_srtp_sdes_dec_chain_list (GstPad *pad, GstObject *parent,
@@ -320,6 +322,28 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_srtp_sdes_dec_clear_crypto), NULL, NULL, NULL,
       G_TYPE_NONE, 0);
+
+  /**
+   * GstSrtpSdesDec::remove-ssrc:
+   * @dec: the element
+   * @ssrc: an SSRC whose stream has ended
+   *
+   * Forgets one SSRC: its key from #GstSrtpSdesDec::add-crypto-for-ssrc,
+   * its binding to a key, its libsrtp2 stream state (ROC, replay window)
+   * in every session and its #GstSrtpSdesDec:stats entry, so a
+   * long-running relay does not accumulate the state of ended calls. A
+   * later packet of the SSRC is a new SSRC: dropped as unknown-key unless
+   * a key of #GstSrtpSdesDec:crypto or #GstSrtpSdesDec::add-crypto
+   * authenticates it. The other keys stay as they are.
+   *
+   * Returns: %TRUE when the SSRC was known (a key or state was freed).
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_REMOVE_SSRC] = g_signal_new_class_handler ("remove-ssrc",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_srtp_sdes_dec_remove_ssrc), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_UINT);
 
   /**
    * GstSrtpSdesDec::request-key:
@@ -826,6 +850,64 @@ prune_sessions (DecStream *stream)
       i++;
     }
   }
+}
+
+/* Frees what one pad pair keeps of @ssrc: its RTP and RTCP state (and
+ * binding), the session of its own key and its stream in every shared
+ * session (tried keys may have one too). Stream lock. */
+static gboolean
+dec_stream_forget_ssrc (DecStream *stream, guint32 ssrc)
+{
+  GHashTable *tables[2] = { stream->rtp_ssrcs, stream->rtcp_ssrcs };
+  gpointer k = GUINT_TO_POINTER (ssrc);
+  gboolean known = FALSE;
+
+  for (guint t = 0; t < 2; t++) {
+    GstSrtpSdesSsrc *state = g_hash_table_lookup (tables[t], k);
+
+    if (state == NULL)
+      continue;
+    unbind (state);
+    if (stream->last_rtp == state)
+      stream->last_rtp = NULL;
+    if (stream->last_rtcp == state)
+      stream->last_rtcp = NULL;
+    g_hash_table_remove (tables[t], k);
+    known = TRUE;
+  }
+  /* srtp_dealloc of the SSRC's own session. */
+  known |= g_hash_table_remove (stream->ssrc_sessions[0], k);
+  known |= g_hash_table_remove (stream->ssrc_sessions[1], k);
+  /* Streams are keyed in network order; srtp_err_status_no_ctx where the
+   * SSRC has none. */
+  for (guint i = 0; i < stream->sessions->len; i++)
+    srtp_remove_stream (((DecSession *) g_ptr_array_index (stream->sessions, i))->session,
+        g_htonl (ssrc));
+  /* A retiring key this SSRC alone kept alive goes now. */
+  prune_sessions (stream);
+  return known;
+}
+
+static gboolean
+gst_srtp_sdes_dec_remove_ssrc (GstSrtpSdesDec *self, guint ssrc)
+{
+  gboolean known;
+
+  /* No pin_gen change: a fresh per-SSRC state looks its key up anyway,
+   * and thousands of other SSRCs need not look theirs up again. */
+  GST_OBJECT_LOCK (self);
+  known = g_hash_table_remove (self->ssrc_keys, GUINT_TO_POINTER (ssrc));
+  GST_OBJECT_UNLOCK (self);
+
+  for (guint i = 0; i < 2; i++) {
+    DecStream *stream = &self->streams[i];
+
+    g_mutex_lock (&stream->lock);
+    known |= dec_stream_forget_ssrc (stream, ssrc);
+    g_mutex_unlock (&stream->lock);
+  }
+  GST_DEBUG_OBJECT (self, "SSRC %08x removed (%s)", ssrc, known ? "known" : "unknown");
+  return known;
 }
 
 /* Brings the stream's sessions in line with the element's keys. Must be

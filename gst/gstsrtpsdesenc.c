@@ -117,7 +117,7 @@ typedef struct {
   GHashTable *rtp_ssrcs;  /* ssrc -> GstSrtpSdesSsrc (RTP packets) */
   GHashTable *rtcp_ssrcs; /* ssrc -> GstSrtpSdesSsrc (RTCP packets) */
   /* The SSRC of the previous packet: one stream per pad pair is the common
-   * case, so the table is skipped (entries are never removed). */
+   * case, so the table is skipped (remove-ssrc clears it). */
   GstSrtpSdesSsrc *last_rtp;
   GstSrtpSdesSsrc *last_rtcp;
   guint64 invalid_drops;
@@ -167,6 +167,7 @@ struct _GstSrtpSdesEnc {
 
 enum {
   SIGNAL_ADD_CRYPTO_FOR_SSRC,
+  SIGNAL_REMOVE_SSRC,
   LAST_SIGNAL
 };
 
@@ -185,6 +186,7 @@ static void gst_srtp_sdes_enc_get_property (GObject *object, guint prop_id,
 static void gst_srtp_sdes_enc_finalize (GObject *object);
 static gboolean gst_srtp_sdes_enc_add_crypto_for_ssrc (GstSrtpSdesEnc *self, guint ssrc,
     const gchar *text);
+static gboolean gst_srtp_sdes_enc_remove_ssrc (GstSrtpSdesEnc *self, guint ssrc);
 static GstPad *gst_srtp_sdes_enc_request_new_pad (GstElement *element,
     GstPadTemplate *templ, const gchar *name, const GstCaps *caps);
 static void gst_srtp_sdes_enc_release_pad (GstElement *element, GstPad *pad);
@@ -344,6 +346,29 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_srtp_sdes_enc_add_crypto_for_ssrc), NULL, NULL, NULL,
       G_TYPE_BOOLEAN, 2, G_TYPE_UINT, G_TYPE_STRING);
+
+  /**
+   * GstSrtpSdesEnc::remove-ssrc:
+   * @enc: the element
+   * @ssrc: an SSRC whose stream has ended
+   *
+   * Forgets one SSRC on every pad: its key from
+   * #GstSrtpSdesEnc::add-crypto-for-ssrc, its libsrtp2 stream state
+   * (ROC, sequence tracking) and its #GstSrtpSdesEnc:stats entry, so a
+   * long-running sender does not accumulate the state of ended calls. A
+   * later packet of the SSRC is a new SSRC: protected with the pad's or the
+   * element's key, its ROC starting at 0. Only remove SSRCs that are done
+   * for good: a stream that carries on with the same key after a ROC
+   * increment would reuse keystream (RFC 3711 §9.1).
+   *
+   * Returns: %TRUE when the SSRC was known (a key or state was freed).
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_REMOVE_SSRC] = g_signal_new_class_handler ("remove-ssrc",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_srtp_sdes_enc_remove_ssrc), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_UINT);
 
   gst_element_class_set_static_metadata (element_class, "SRTP SDES encoder",
       "Filter/Network/SRTP",
@@ -505,6 +530,55 @@ gst_srtp_sdes_enc_add_crypto_for_ssrc (GstSrtpSdesEnc *self, guint ssrc, const g
   g_clear_pointer (&self->last_error, g_free);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
+}
+
+/* Frees what one pad pair keeps of @ssrc: its RTP and RTCP state, the
+ * session of its own key and its stream in the pad's libsrtp2 session.
+ * Stream lock. */
+static gboolean
+enc_stream_forget_ssrc (EncStream *stream, guint32 ssrc)
+{
+  gpointer k = GUINT_TO_POINTER (ssrc);
+  gboolean known = FALSE;
+
+  if (stream->last_rtp != NULL && stream->last_rtp->ssrc == ssrc)
+    stream->last_rtp = NULL;
+  if (stream->last_rtcp != NULL && stream->last_rtcp->ssrc == ssrc)
+    stream->last_rtcp = NULL;
+  known |= g_hash_table_remove (stream->rtp_ssrcs, k);
+  known |= g_hash_table_remove (stream->rtcp_ssrcs, k);
+  /* srtp_dealloc of the SSRC's own session. */
+  known |= g_hash_table_remove (stream->ssrc_sessions[0], k);
+  known |= g_hash_table_remove (stream->ssrc_sessions[1], k);
+  /* The stream libsrtp2 cloned from the template on the first packet
+   * (keyed in network order); srtp_err_status_no_ctx when there is none. */
+  if (stream->session != NULL)
+    srtp_remove_stream (stream->session, g_htonl (ssrc));
+  return known;
+}
+
+static gboolean
+gst_srtp_sdes_enc_remove_ssrc (GstSrtpSdesEnc *self, guint ssrc)
+{
+  gboolean known;
+
+  /* No pin_gen change: a fresh per-SSRC state looks its key up anyway,
+   * and thousands of other SSRCs need not look theirs up again. */
+  GST_OBJECT_LOCK (self);
+  known = g_hash_table_remove (self->ssrc_keys, GUINT_TO_POINTER (ssrc));
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->streams_lock);
+  for (GList *l = self->streams; l; l = l->next) {
+    EncStream *stream = l->data;
+
+    g_mutex_lock (&stream->lock);
+    known |= enc_stream_forget_ssrc (stream, ssrc);
+    g_mutex_unlock (&stream->lock);
+  }
+  g_mutex_unlock (&self->streams_lock);
+  GST_DEBUG_OBJECT (self, "SSRC %08x removed (%s)", ssrc, known ? "known" : "unknown");
+  return known;
 }
 
 static GstStructure *

@@ -1750,6 +1750,135 @@ GST_START_TEST (test_srtpsdesdec_add_crypto_for_ssrc_binds_without_trial)
 }
 GST_END_TEST;
 
+/* remove-ssrc on the encoder: the SSRC's own key, state and stats entry go;
+ * its next packet is a new SSRC under the pad's key (byte for byte what a
+ * fresh encoder with that key makes), other SSRCs carry on untouched. */
+GST_START_TEST (test_srtpsdesenc_remove_ssrc_falls_back_to_pad_key)
+{
+  g_autofree gchar *a = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 120, NULL);
+  g_autofree gchar *b = key_line ("AES_256_CM_HMAC_SHA1_32", 46, 121, NULL);
+  g_autofree gchar *c = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 122, NULL);
+  const guint32 gone = 0xa0000001, other = 0xb0000002;
+  GstHarness *ref_a = enc_harness (a);
+  GstHarness *ref_b = enc_harness (b);
+  GstHarness *ref_b_fresh = enc_harness (b);
+  GstHarness *h = enc_harness (c);
+  GstPad *pad = gst_element_get_static_pad (h->element, "rtp_sink_0");
+  GstBuffer *got, *want;
+  gboolean ok = FALSE;
+
+  /* The pad's key wins over the element's. */
+  g_object_set (pad, "crypto", b, NULL);
+  g_signal_emit_by_name (h->element, "add-crypto-for-ssrc", gone, a, &ok);
+  fail_unless (ok);
+  for (guint16 seq = 1; seq <= 3; seq++) {
+    got = protect_one (h, gone, seq);
+    want = protect_one (ref_a, gone, seq);
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+    got = protect_one (h, other, seq);
+    want = protect_one (ref_b, other, seq);
+    assert_buffer_equals (got, want);
+    gst_buffer_unref (got);
+    gst_buffer_unref (want);
+  }
+  fail_unless_equals_uint64 (stat (h->element, gone, FALSE, "packets"), 3);
+
+  g_signal_emit_by_name (h->element, "remove-ssrc", gone, &ok);
+  fail_unless (ok);
+  fail_unless_equals_uint64 (stat (h->element, gone, FALSE, "packets"), G_MAXUINT64);
+  fail_unless_equals_uint64 (stat (h->element, other, FALSE, "packets"), 3);
+  /* Nothing left to forget. */
+  g_signal_emit_by_name (h->element, "remove-ssrc", gone, &ok);
+  fail_if (ok);
+
+  /* A new SSRC under the pad's key: ROC and libsrtp2 stream start afresh. */
+  got = protect_one (h, gone, 4);
+  want = protect_one (ref_b_fresh, gone, 4);
+  assert_buffer_equals (got, want);
+  gst_buffer_unref (got);
+  gst_buffer_unref (want);
+  got = protect_one (h, other, 4);
+  want = protect_one (ref_b, other, 4);
+  assert_buffer_equals (got, want);
+  gst_buffer_unref (got);
+  gst_buffer_unref (want);
+  fail_unless_equals_uint64 (stat (h->element, gone, FALSE, "packets"), 1);
+  fail_unless_equals_uint64 (stat (h->element, gone, FALSE, "tag"), 1);
+  fail_unless_equals_uint64 (stat (h->element, other, FALSE, "packets"), 4);
+
+  gst_object_unref (pad);
+  gst_harness_teardown (h);
+  gst_harness_teardown (ref_a);
+  gst_harness_teardown (ref_b);
+  gst_harness_teardown (ref_b_fresh);
+}
+GST_END_TEST;
+
+/* remove-ssrc on the decoder: the binding, libsrtp2 state and stats entry
+ * go; the SSRC's next packet is unknown-key (its old key is not tried any
+ * more) until a key for any SSRC authenticates it, which re-announces it
+ * as secure. */
+GST_START_TEST (test_srtpsdesdec_remove_ssrc_forgets_binding)
+{
+  g_autofree gchar *a = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 125, NULL);
+  g_autofree gchar *c = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 126, NULL);
+  const guint32 gone = 0xa0000001, other = 0xc0000003;
+  GstHarness *enc_a = enc_harness (a);
+  GstHarness *enc_c = enc_harness (c);
+  GstHarness *dec = dec_harness (NULL);
+  GstBus *bus = attach_bus (dec);
+  GstStructure *stats = NULL;
+  guint n_ssrc_keys = 99;
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (dec->element, "add-crypto-for-ssrc", gone, a, &ok);
+  fail_unless (ok);
+  g_signal_emit_by_name (dec->element, "add-crypto", c, &ok);
+  fail_unless (ok);
+  roundtrip (enc_a, dec, gone, 100, 3);
+  roundtrip (enc_c, dec, other, 200, 2);
+  fail_unless_equals_int (count_messages (bus, "srtpsdes-secure"), 2);
+
+  g_signal_emit_by_name (dec->element, "remove-ssrc", gone, &ok);
+  fail_unless (ok);
+  g_object_get (dec->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint (stats, "ssrc-keys", &n_ssrc_keys));
+  fail_unless_equals_int (n_ssrc_keys, 0);
+  gst_structure_free (stats);
+  fail_unless_equals_uint64 (stat (dec->element, gone, FALSE, "packets"), G_MAXUINT64);
+  fail_unless_equals_uint64 (stat (dec->element, other, FALSE, "packets"), 2);
+  g_signal_emit_by_name (dec->element, "remove-ssrc", gone, &ok);
+  fail_if (ok);
+
+  /* Key A is gone with the binding: unknown, not an auth failure. */
+  fail_unless_equals_int (gst_harness_push (dec, protect_one (enc_a, gone, 103)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (dec), 0);
+  fail_unless_equals_uint64 (stat (dec->element, gone, FALSE, "unknown-key-drops"), 1);
+  fail_unless_equals_uint64 (stat (dec->element, gone, FALSE, "auth-failures"), 0);
+  fail_unless_equals_uint64 (stat (dec->element, gone, FALSE, "packets"), 0);
+  fail_unless_equals_int (count_messages (bus, "srtpsdes-auth-failure"), 1);
+  /* The other SSRC keeps its binding and replay state. */
+  roundtrip (enc_c, dec, other, 202, 1);
+
+  /* A trial key authenticates it as a new SSRC. */
+  g_signal_emit_by_name (dec->element, "add-crypto", a, &ok);
+  fail_unless (ok);
+  roundtrip (enc_a, dec, gone, 104, 2);
+  fail_unless_equals_uint64 (stat (dec->element, gone, FALSE, "packets"), 2);
+  fail_unless_equals_uint64 (stat (dec->element, gone, FALSE, "unknown-key-drops"), 1);
+  fail_unless_equals_int (count_messages (bus, "srtpsdes-secure"), 1);
+
+  gst_element_set_bus (dec->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (enc_a);
+  gst_harness_teardown (enc_c);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
 /* What gst-inspect-1.0 prints comes from these: the encoder's request sink
  * pad templates carry GstSrtpSdesEncPad with a documented, writable,
  * PLAYING-mutable "crypto"; the decoder has the action signal
@@ -1791,6 +1920,15 @@ GST_START_TEST (test_srtpsdes_new_api_is_introspectable)
     fail_unless_equals_int (q.n_params, 2);
     fail_unless_equals_int (q.param_types[0], G_TYPE_UINT);
     fail_unless_equals_int (q.param_types[1] & ~G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_STRING);
+  }
+  /* remove-ssrc (guint) -> gboolean on both. */
+  for (guint i = 0; i < 2; i++) {
+    g_signal_query (g_signal_lookup ("remove-ssrc", G_OBJECT_TYPE (i == 0 ? enc : dec)), &q);
+    fail_unless (q.signal_id != 0);
+    fail_unless (q.signal_flags & G_SIGNAL_ACTION);
+    fail_unless_equals_int (q.return_type, G_TYPE_BOOLEAN);
+    fail_unless_equals_int (q.n_params, 1);
+    fail_unless_equals_int (q.param_types[0], G_TYPE_UINT);
   }
 
   gst_object_unref (f);
@@ -1850,6 +1988,8 @@ srtpsdes_suite (void)
   tcase_add_test (tc, test_srtpsdesenc_per_pad_keys_match_single_key_encoders);
   tcase_add_test (tc, test_srtpsdesdec_add_crypto_for_ssrc_binds_without_trial);
   tcase_add_test (tc, test_srtpsdesenc_add_crypto_for_ssrc_one_pad_many_keys);
+  tcase_add_test (tc, test_srtpsdesenc_remove_ssrc_falls_back_to_pad_key);
+  tcase_add_test (tc, test_srtpsdesdec_remove_ssrc_forgets_binding);
   tcase_add_test (tc, test_srtpsdes_new_api_is_introspectable);
   return s;
 }
