@@ -860,9 +860,7 @@ sdes_agent_finalize (GObject *object)
   g_free (self->user_agent);
   g_free (self->registrar);
   g_free (self->auth_username);
-  if (self->auth_password != NULL)
-    sdes_crypto_wipe (self->auth_password, strlen (self->auth_password));
-  g_free (self->auth_password);
+  sdes_crypto_free_secret (self->auth_password);
   g_strfreev (self->suites);
   g_clear_pointer (&self->local_media, sdes_local_media_unref);
   g_free (self->contact);

@@ -119,9 +119,7 @@ call_set_state (SdesCall *self, SdesCallState state)
 static void
 call_set_sdp (SdesCall *self, gchar **slot, const gchar *sdp, guint prop)
 {
-  if (*slot != NULL)
-    sdes_crypto_wipe (*slot, strlen (*slot));
-  g_free (*slot);
+  sdes_crypto_free_secret (*slot);
   *slot = g_strdup (sdp);
   g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
 }
@@ -1293,15 +1291,9 @@ sdes_call_finalize (GObject *object)
     g_object_remove_weak_pointer (G_OBJECT (self->agent), (gpointer *) &self->agent);
   g_clear_object (&self->session);
   g_clear_pointer (&self->local, sdes_local_media_unref);
-  if (self->pending_answer != NULL)
-    sdes_crypto_wipe (self->pending_answer, strlen (self->pending_answer));
-  g_free (self->pending_answer);
-  if (self->local_sdp != NULL)
-    sdes_crypto_wipe (self->local_sdp, strlen (self->local_sdp));
-  g_free (self->local_sdp);
-  if (self->remote_sdp != NULL)
-    sdes_crypto_wipe (self->remote_sdp, strlen (self->remote_sdp));
-  g_free (self->remote_sdp);
+  sdes_crypto_free_secret (self->pending_answer);
+  sdes_crypto_free_secret (self->local_sdp);
+  sdes_crypto_free_secret (self->remote_sdp);
   g_free (self->remote_uri);
   g_free (self->to_uri);
   g_free (self->confirmed_tag);

@@ -64,6 +64,24 @@ sdes_crypto_wipe (gpointer data, gsize len)
     OPENSSL_cleanse (data, len);
 }
 
+/**
+ * sdes_crypto_free_secret:
+ * @text: (nullable) (transfer full): a string that may hold key material
+ *   (a formatted a=crypto value, an SDP body, a password)
+ *
+ * Wipes @text, then frees it.
+ *
+ * Since: 0.1
+ */
+void
+sdes_crypto_free_secret (gchar *text)
+{
+  if (text == NULL)
+    return;
+  sdes_crypto_wipe (text, strlen (text));
+  g_free (text);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Parsing                                                                    */
 /* ------------------------------------------------------------------------- */
@@ -190,7 +208,6 @@ decode_key_b64 (Span s, guint8 *out, gsize out_size)
     sdes_crypto_wipe (tmp, sizeof tmp);
   }
   sdes_crypto_wipe (buf, sizeof buf);
-  save = 0;
   return (gssize) written;
 }
 
@@ -295,9 +312,9 @@ parse_key_param (Parser *ps, Span s, const SdesCryptoSuiteInfo *info,
   if (dec == -1)
     return fail (error, SDES_CRYPTO_ERROR_BAD_BASE64, column (ps, parts[0].p),
                  "key||salt is not valid base64");
+  /* A wrong-length key stays in the attribute until sdes_crypto_attr_free()
+   * wipes the whole struct. */
   if (dec == -2 || (guint) dec != info->key_len + info->salt_len) {
-    if (dec >= 0)
-      sdes_crypto_wipe (kp->key_salt, sizeof kp->key_salt);
     return fail (error, SDES_CRYPTO_ERROR_KEY_LENGTH, column (ps, parts[0].p),
                  "%s needs a %u-byte key||salt, got %s%" G_GSSIZE_FORMAT " bytes",
                  info->name, info->key_len + info->salt_len,
@@ -997,6 +1014,17 @@ key_params_equal (const SdesKeyParam *a, const SdesKeyParam *b)
       && a->mki_length == b->mki_length && a->mki_value == b->mki_value;
 }
 
+/* Keys, MKIs and lifetimes (in their written form) of @n key-params. */
+static gboolean
+key_param_lists_equal (const SdesKeyParam *a, const SdesKeyParam *b, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    if (!key_params_equal (&a[i], &b[i]) || a[i].lifetime != b[i].lifetime
+        || a[i].lifetime_exp != b[i].lifetime_exp)
+      return FALSE;
+  return TRUE;
+}
+
 /**
  * sdes_crypto_attr_same_keys:
  * @a: an attribute
@@ -1046,16 +1074,9 @@ sdes_crypto_attr_equal (const SdesCryptoAttr *a, const SdesCryptoAttr *b)
       || a->unauthenticated_srtp != b->unauthenticated_srtp
       || a->fec_order != b->fec_order || a->wsh != b->wsh)
     return FALSE;
-  for (guint i = 0; i < a->n_keys; i++)
-    if (!key_params_equal (&a->keys[i], &b->keys[i])
-        || a->keys[i].lifetime != b->keys[i].lifetime
-        || a->keys[i].lifetime_exp != b->keys[i].lifetime_exp)
-      return FALSE;
-  for (guint i = 0; i < a->n_fec_keys; i++)
-    if (!key_params_equal (&a->fec_keys[i], &b->fec_keys[i])
-        || a->fec_keys[i].lifetime != b->fec_keys[i].lifetime
-        || a->fec_keys[i].lifetime_exp != b->fec_keys[i].lifetime_exp)
-      return FALSE;
+  if (!key_param_lists_equal (a->keys, b->keys, a->n_keys)
+      || !key_param_lists_equal (a->fec_keys, b->fec_keys, a->n_fec_keys))
+    return FALSE;
   if (a->extensions == NULL || b->extensions == NULL)
     return a->extensions == b->extensions;
   return g_strv_equal ((const gchar * const *) a->extensions,

@@ -156,8 +156,7 @@ cmd_generate (int argc, char **argv)
   }
   line = sdes_crypto_attr_format (attr);
   g_print ("%s%s\n", sdp ? "a=crypto:" : "", line);
-  sdes_crypto_wipe (line, strlen (line));
-  g_free (line);
+  sdes_crypto_free_secret (line);
   return 0;
 }
 

@@ -325,6 +325,7 @@ void sdes_crypto_attr_free (SdesCryptoAttr *attr);
 gchar *sdes_crypto_redact_text (const gchar *text);
 gchar *sdes_crypto_redact_extension (const gchar *extension);
 void sdes_crypto_wipe (gpointer data, gsize len);
+void sdes_crypto_free_secret (gchar *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdesCryptoAttr, sdes_crypto_attr_free)
 

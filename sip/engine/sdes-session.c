@@ -990,15 +990,11 @@ print_versioned (SdesSession *self, const gchar *address, GArray *mlines)
     return NULL;
   if (self->last_sdp != NULL && strcmp (text, self->last_sdp) == 0)
     return text;
-  sdes_crypto_wipe (text, strlen (text));
-  g_free (text);
+  sdes_crypto_free_secret (text);
   text = print_sdp (self, address, mlines, ++self->origin_version);
   if (text == NULL)
     return NULL;
-  if (self->last_sdp != NULL) {
-    sdes_crypto_wipe (self->last_sdp, strlen (self->last_sdp));
-    g_free (self->last_sdp);
-  }
+  sdes_crypto_free_secret (self->last_sdp);
   self->last_sdp = g_strdup (text);
   return text;
 }
@@ -2089,10 +2085,7 @@ sdes_session_finalize (GObject *object)
   g_clear_pointer (&self->pending_local, sdes_local_media_unref);
   g_hash_table_unref (self->dialogs);
   g_free (self->confirmed_tag);
-  if (self->last_sdp != NULL) {
-    sdes_crypto_wipe (self->last_sdp, strlen (self->last_sdp));
-    g_free (self->last_sdp);
-  }
+  sdes_crypto_free_secret (self->last_sdp);
   g_queue_clear_full (&self->emissions, (GDestroyNotify) emission_free);
   g_mutex_clear (&self->lock);
 

@@ -662,10 +662,7 @@ set_crypto (GstElement *element, const SdesCryptoAttr *attr)
   gchar *value = crypto_value (attr);
 
   g_object_set (element, "crypto", value, NULL);
-  if (value) {
-    sdes_crypto_wipe (value, strlen (value));
-    g_free (value);
-  }
+  sdes_crypto_free_secret (value);
 }
 
 static gboolean
@@ -955,8 +952,7 @@ sdes_media_binding_add_early (SdesMediaBinding *self, const gchar *dialog_tag,
     gboolean ok = FALSE;
 
     g_signal_emit_by_name (self->dec, "add-crypto", value, &ok);
-    sdes_crypto_wipe (value, strlen (value));
-    g_free (value);
+    sdes_crypto_free_secret (value);
     if (!ok) {
       g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_PIPELINE,
                    "srtpsdesdec refused the key of early dialog %s", dialog_tag);
