@@ -262,18 +262,31 @@ gst_srtp_sdes_key_new_from_attr (SdesCryptoAttr *attr, GError **error)
   key->mki_size = attr->keys[0].mki_length;
   key->n_keys = attr->n_keys;
 
+  if (key->mki_size > 0) {
+    /* All key-params have the same MKI length (RFC 4568 §6.1, checked by
+     * the parser). */
+    key->mki_block = g_malloc0 (attr->n_keys * (sizeof (srtp_master_key_t) +
+            sizeof (srtp_master_key_t *) + key->mki_size));
+    key->master_keys = key->mki_block;
+    key->master_key_ptrs = (srtp_master_key_t **) (key->master_keys + attr->n_keys);
+    key->mki_ids = (guint8 *) (key->master_key_ptrs + attr->n_keys);
+  }
   for (guint i = 0; i < attr->n_keys; i++) {
     const SdesKeyParam *kp = &attr->keys[i];
     guint64 lifetime = kp->lifetime;
 
-    key->master_keys[i].key = (guint8 *) kp->key_salt;
-    key->master_keys[i].mki_size = kp->mki_length;
-    key->master_keys[i].mki_id = key->mki_ids[i];
-    /* RFC 3711 §3.1: the MKI is sent in network order; values wider
-     * than 8 bytes are zero-padded on the left. */
-    for (guint b = 0; b < kp->mki_length && b < 8; b++)
-      key->mki_ids[i][kp->mki_length - 1 - b] = (kp->mki_value >> (8 * b)) & 0xff;
-    key->master_key_ptrs[i] = &key->master_keys[i];
+    if (key->mki_size > 0) {
+      guint8 *mki = key->mki_ids + i * key->mki_size;
+
+      key->master_keys[i].key = (guint8 *) kp->key_salt;
+      key->master_keys[i].mki_size = kp->mki_length;
+      key->master_keys[i].mki_id = mki;
+      /* RFC 3711 §3.1: the MKI is sent in network order; values wider
+       * than 8 bytes are zero-padded on the left. */
+      for (guint b = 0; b < kp->mki_length && b < 8; b++)
+        mki[kp->mki_length - 1 - b] = (kp->mki_value >> (8 * b)) & 0xff;
+      key->master_key_ptrs[i] = &key->master_keys[i];
+    }
 
     /* RFC 3711 §9.2 / Cisco Table 47: 2^48 SRTP and 2^31 SRTCP packets
      * at most; a line's lifetime can only shorten that. */
@@ -495,6 +508,7 @@ gst_srtp_sdes_key_unref (GstSrtpSdesKey *key)
     return;
   sdes_crypto_attr_free (key->attr); /* wipes the key material */
   g_free (key->redacted);
+  g_free (key->mki_block); /* pointers into attr and MKIs: nothing secret */
   g_free (key);
 }
 
@@ -576,12 +590,18 @@ gst_srtp_sdes_key_fill_policy (const GstSrtpSdesKey *key,
 /**
  * gst_srtp_sdes_key_create_session:
  *
- * Returns: (nullable): a libsrtp2 session with one wildcard stream for
- *   @key, or %NULL with @error set.
+ * @ssrc: the SSRC when @ssrc_type is ssrc_specific
+ *
+ * Returns: (nullable): a libsrtp2 session with one stream for @key, or
+ *   %NULL with @error set. A wildcard stream (ssrc_any_*) is a template
+ *   that libsrtp2 clones per SSRC; an ssrc_specific one is the SSRC's own
+ *   stream, which halves the memory of a per-SSRC key (issue 9: thousands
+ *   of them, one cache-missing stream each instead of template + clone).
  */
 srtp_t
 gst_srtp_sdes_key_create_session (const GstSrtpSdesKey *key,
                                   srtp_ssrc_type_t ssrc_type,
+                                  guint32 ssrc,
                                   guint window_size,
                                   GError **error)
 {
@@ -589,7 +609,7 @@ gst_srtp_sdes_key_create_session (const GstSrtpSdesKey *key,
   srtp_t session = NULL;
   srtp_err_status_t err;
 
-  gst_srtp_sdes_key_fill_policy (key, &policy, ssrc_type, 0, window_size);
+  gst_srtp_sdes_key_fill_policy (key, &policy, ssrc_type, ssrc, window_size);
   err = srtp_create (&session, &policy);
   if (err != srtp_err_status_ok) {
     g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_LIBSRTP,
@@ -643,7 +663,8 @@ gst_srtp_sdes_key_mki_index_in_packet (const GstSrtpSdesKey *key,
   if (len < tag + key->mki_size)
     return 0;
   for (guint i = 0; i < key->n_keys; i++) {
-    if (memcmp (data + len - tag - key->mki_size, key->mki_ids[i], key->mki_size) == 0)
+    if (memcmp (data + len - tag - key->mki_size, key->mki_ids + i * key->mki_size,
+            key->mki_size) == 0)
       return i;
   }
   return 0;

@@ -97,9 +97,14 @@ typedef struct {
   /* Printable without key material: "1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>" */
   gchar *redacted;
 
-  srtp_master_key_t master_keys[SDES_CRYPTO_MAX_KEYS];
-  srtp_master_key_t *master_key_ptrs[SDES_CRYPTO_MAX_KEYS];
-  guint8 mki_ids[SDES_CRYPTO_MAX_KEYS][SRTP_MAX_MKI_LEN];
+  /* Only with MKIs (NULL otherwise, the common case: issue 9 counts
+   * thousands of keys, and these would be 2.5 KB of each): one block of
+   * n_keys srtp_master_key_t, their n_keys pointers, and the n_keys MKIs
+   * of mki_size bytes each in network order. */
+  srtp_master_key_t *master_keys;
+  srtp_master_key_t **master_key_ptrs;
+  guint8 *mki_ids;
+  gpointer mki_block;
 } GstSrtpSdesKey;
 
 /* What gst_srtp_sdes_key_count() found. */
@@ -126,6 +131,7 @@ void gst_srtp_sdes_key_fill_policy (const GstSrtpSdesKey *key,
                                     guint window_size);
 srtp_t gst_srtp_sdes_key_create_session (const GstSrtpSdesKey *key,
                                          srtp_ssrc_type_t ssrc_type,
+                                         guint32 ssrc,
                                          guint window_size,
                                          GError **error);
 gboolean gst_srtp_sdes_key_add_stream (const GstSrtpSdesKey *key,

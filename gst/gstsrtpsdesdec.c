@@ -960,7 +960,7 @@ dec_stream_sync (GstSrtpSdesDec *self, DecStream *stream)
       found = ((DecSession *) g_ptr_array_index (stream->sessions, j))->key == key;
     if (found)
       continue;
-    session = gst_srtp_sdes_key_create_session (key, ssrc_any_inbound, window, &error);
+    session = gst_srtp_sdes_key_create_session (key, ssrc_any_inbound, 0, window, &error);
     if (session == NULL) {
       GST_WARNING_OBJECT (self, "%s", error->message);
       continue;
@@ -1076,7 +1076,9 @@ dec_resolve_pin (GstSrtpSdesDec *self, DecStream *stream, GstSrtpSdesSsrc *state
   }
   if (key == NULL)
     return;
-  session = gst_srtp_sdes_key_create_session (key, ssrc_any_inbound, stream->window, &error);
+  /* The SSRC's own stream, not a template to clone. */
+  session = gst_srtp_sdes_key_create_session (key, ssrc_specific, state->ssrc, stream->window,
+      &error);
   if (session == NULL) {
     GST_WARNING_OBJECT (self, "SSRC %08x: %s", state->ssrc, error->message);
     gst_srtp_sdes_key_unref (key);

@@ -1042,7 +1042,7 @@ enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
   gst_srtp_sdes_key_unref (pad_key);
 
   if (key != NULL) {
-    session = gst_srtp_sdes_key_create_session (key, ssrc_any_outbound, window, error);
+    session = gst_srtp_sdes_key_create_session (key, ssrc_any_outbound, 0, window, error);
     if (session == NULL) {
       gst_srtp_sdes_key_unref (key);
       return -1;
@@ -1115,7 +1115,9 @@ enc_resolve_pin (GstSrtpSdesEnc *self, EncStream *stream, GstSrtpSdesSsrc *state
   }
   if (key == NULL)
     return;
-  session = gst_srtp_sdes_key_create_session (key, ssrc_any_outbound, stream->window, &error);
+  /* The SSRC's own stream, not a template to clone. */
+  session = gst_srtp_sdes_key_create_session (key, ssrc_specific, state->ssrc, stream->window,
+      &error);
   if (session == NULL) {
     GST_WARNING_OBJECT (self, "SSRC %08x: %s", state->ssrc, error->message);
     gst_srtp_sdes_key_unref (key);
@@ -1124,7 +1126,7 @@ enc_resolve_pin (GstSrtpSdesEnc *self, EncStream *stream, GstSrtpSdesSsrc *state
   if (!state->rtcp) {
     guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
 
-    if (roc != 0 && gst_srtp_sdes_key_add_stream (key, session, state->ssrc, stream->window))
+    if (roc != 0)
       srtp_set_stream_roc (session, state->ssrc, roc);
   }
   pin = g_new0 (EncPin, 1);
