@@ -113,6 +113,7 @@ typedef struct {
   GstPad *src; /* batched: the thread's one source pad */
   GstPad *wire_src;
   GstPad *sink;
+  gint64 cpu_ns; /* --throughput: the thread's CPU time streaming */
 } Worker;
 
 /* shared: flows per encoder. GStreamer walks an element's pad list (by
@@ -124,6 +125,8 @@ static guint pads_per_encoder = 1000;
 /* batched: packets per list at most. Short lists keep the packets the
  * sender just wrote in cache when the encoder reads them. */
 static guint list_max = 32;
+/* --throughput: batched without pacing, reports CPU time per packet. */
+static gboolean throughput;
 
 static guint8 payload[PACKET_SIZE - HEADER_SIZE];
 static gint64 start_time; /* t0, written before go is set */
@@ -136,6 +139,15 @@ now_ns (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static gint64
+thread_cpu_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
   return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -534,6 +546,18 @@ worker_run (gpointer data)
   if (!w->setup_ok)
     return NULL;
 
+  if (throughput && w->variant == VARIANT_BATCHED) {
+    /* Unpaced: every flow's packet of a period, in lists, as fast as the
+     * thread goes; the thread's CPU time per packet is the figure. */
+    gint64 cpu0 = thread_cpu_ns ();
+
+    for (guint k = 0; k < w->periods; k++) {
+      for (guint i = w->index; i < w->n_flows;)
+        i = push_due_list (w, i, k, G_MININT64 / 2);
+    }
+    w->cpu_ns = thread_cpu_ns () - cpu0;
+    return NULL;
+  }
   for (guint k = 0; k < w->periods && w->variant == VARIANT_BATCHED; k++) {
     for (guint i = w->index; i < w->n_flows;) {
       gint64 due = t0 + (gint64) k * PERIOD_NS + w->flows[i].phase;
@@ -588,7 +612,10 @@ run_step (guint variant, guint n_streams, gdouble seconds, guint n_threads)
   setup_start = now_ns ();
   for (guint t = 0; t < n_threads; t++) {
     workers[t] = (Worker) { t, n_threads, flows, n_flows, variant,
-      (guint) (seconds * 1000 / 20), NULL, FALSE, NULL, NULL, NULL, NULL, NULL };
+      (guint) (seconds * 1000 / 20), NULL, FALSE, NULL, NULL, NULL, NULL, NULL, 0 };
+    /* --throughput: at least 2 M packets, whatever the number of flows. */
+    if (throughput)
+      workers[t].periods = MAX (workers[t].periods, 2000000 / n_flows);
     threads[t] = g_thread_new ("flows", worker_run, &workers[t]);
   }
   while ((guint) g_atomic_int_get (&workers_ready) < n_threads)
@@ -625,6 +652,15 @@ run_step (guint variant, guint n_streams, gdouble seconds, guint n_threads)
       " max_late_ms=%.2f setup_s=%.2f cores_busy=%.2f rss_mb=%.0f\n", setup_ok, n_streams,
       n_flows, n_threads, sent, received, bad, late, max_late / 1e6, setup_ns / 1e9,
       stream_ns > 0 ? cpu / (stream_ns / 1e9) : 0.0, ru1.ru_maxrss / 1024.0);
+  if (throughput) {
+    gint64 thread_ns = 0;
+
+    for (guint t = 0; t < n_threads; t++)
+      thread_ns += workers[t].cpu_ns;
+    printf ("throughput flows=%u packets=%" G_GUINT64_FORMAT " intact=%d ns_per_packet=%.0f\n",
+        n_flows, sent, setup_ok && received == sent && bad == 0,
+        sent > 0 ? (gdouble) thread_ns / sent : 0.0);
+  }
   fflush (stdout);
   /* Tearing down tens of thousands of elements is not what is measured. */
   _exit (0);
@@ -680,6 +716,48 @@ spawn_step (const gchar *self_path, const gchar *variant, guint n, gdouble secon
   return res->pass;
 }
 
+/* --throughput: one process per flow count; what a packet costs as the
+ * per-flow state (key, libsrtp2 stream, OpenSSL contexts) stops fitting
+ * in the caches. */
+static int
+throughput_sweep (const gchar *self_path, gdouble seconds)
+{
+  static const guint flows[] = { 2, 20, 200, 2000, 10000, 20000, 40000 };
+  g_autofree gchar *s_arg = g_strdup_printf ("%.1f", seconds);
+  g_autofree gchar *l_arg = g_strdup_printf ("%u", list_max);
+
+  printf ("throughput: batched layout (one srtpsdesenc pad + one srtpsdesdec, per-SSRC keys), "
+      "one thread, unpaced, %u-packet lists,\n172-byte packets round-robin over all flows; "
+      "CPU time per packet = make + protect + unprotect + check\n", list_max);
+  for (guint i = 0; i < G_N_ELEMENTS (flows); i++) {
+    g_autofree gchar *n_arg = g_strdup_printf ("%u", MAX (1, flows[i] / 2));
+    const gchar *argv[] = { self_path, "--run", "batched", "--streams", n_arg, "--seconds",
+      s_arg, "--list", l_arg, "--threads", "1", "--throughput", NULL };
+    g_auto (GStrv) envp = g_environ_unsetenv (g_get_environ (), "SRTPSDES_CRYPTO_BACKEND");
+    g_autofree gchar *out = NULL;
+    g_autoptr (GError) error = NULL;
+    const gchar *line;
+    guint n = 0;
+    gint intact = 0;
+    guint64 packets = 0;
+    gdouble ns = 0;
+
+    if (!g_spawn_sync (NULL, (gchar **) argv, envp, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+            &out, NULL, NULL, &error))
+      g_error ("cannot run %s: %s", self_path, error->message);
+    line = out ? strstr (out, "throughput ") : NULL;
+    if (line == NULL || sscanf (line, "throughput flows=%u packets=%" G_GUINT64_FORMAT
+            " intact=%d ns_per_packet=%lf", &n, &packets, &intact, &ns) != 4) {
+      printf ("flows %-6u no result\n", flows[i]);
+      continue;
+    }
+    printf ("flows %-6u %8.0f ns/packet  %6.2f M packets/s  (%" G_GUINT64_FORMAT
+        " packets, %s)\n", n, ns, 1e3 / ns, packets, intact ? "all intact" : "NOT INTACT");
+    fflush (stdout);
+  }
+  return 0;
+}
+
 static void
 set_default_env (void)
 {
@@ -714,6 +792,9 @@ main (int argc, char **argv)
     { "seconds", 's', 0, G_OPTION_ARG_DOUBLE, &seconds, "streaming time per step (3)", "S" },
     { "max-total", 0, 0, G_OPTION_ARG_DOUBLE, &max_total, "stop searching after S seconds (240)", "S" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "search one variant: stock, ours, shared or batched", "V" },
+    { "throughput", 0, 0, G_OPTION_ARG_NONE, &throughput,
+      "instead: CPU time per packet (protect + unprotect) of the batched layout, unpaced, "
+      "one thread, against the number of flows", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- concurrent SRTP streams in real time");
@@ -742,6 +823,8 @@ main (int argc, char **argv)
 
   gst_init (NULL, NULL); /* registry up to date before the steps */
   gst_deinit ();
+  if (throughput)
+    return throughput_sweep (argv[0], seconds);
   printf ("many streams: G.711 20 ms (172-byte RTP), AES_CM_128_HMAC_SHA1_80, 50 packets/s each way,\n"
       "stock/ours: one encoder + one decoder element per direction of each stream;\n"
       "shared: srtpsdesenc with a keyed request pad per flow (<= %u pads each), one srtpsdesdec "
