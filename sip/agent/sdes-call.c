@@ -321,7 +321,7 @@ gboolean
 _sdes_call_start (SdesCall *self, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autofree gchar *offer = NULL;
+  g_autoptr (SdesSecretText) offer = NULL;
 
   /* Cisco Table 44 is checked by the engine (it knows policy, signaling
    * security and require-secure-signaling); re-checked here so that the
@@ -356,7 +356,6 @@ _sdes_call_start (SdesCall *self, GError **error)
   }
   call_set_state (self, SDES_CALL_STATE_CALLING);
   call_send_invite (self, offer);
-  sdes_crypto_wipe (offer, strlen (offer));
   return TRUE;
 }
 
@@ -366,7 +365,7 @@ _sdes_call_start (SdesCall *self, GError **error)
 gboolean
 _sdes_call_handle_initial_invite (SdesCall *self, int status, sip_t const *sip)
 {
-  g_autofree gchar *offer = sip_dup_sdp (sip);
+  g_autoptr (SdesSecretText) offer = sip_dup_sdp (sip);
   g_autoptr(GError) error = NULL;
   g_autofree gchar *warning = NULL;
   guint reject = 0;
@@ -410,7 +409,6 @@ _sdes_call_handle_initial_invite (SdesCall *self, int status, sip_t const *sip)
 
   self->pending_answer = sdes_session_process_offer (self->session, self->local, offer,
                                                      &reject, &warning, &error);
-  sdes_crypto_wipe (offer, strlen (offer));
   if (self->pending_answer == NULL) {
     g_autofree gchar *w = warning_header (self, warning ? warning
                                           : (error ? error->message : NULL));
@@ -454,7 +452,7 @@ static gboolean
 call_try_fallback (SdesCall *self, int status)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *offer = NULL;
+  g_autoptr (SdesSecretText) offer = NULL;
   nua_handle_t *nh;
 
   if (self->fell_back || self->policy != SDES_SRTP_POLICY_OPTIONAL)
@@ -476,7 +474,6 @@ call_try_fallback (SdesCall *self, int status)
   self->nh = nh;
   self->fell_back = TRUE;
   call_send_invite (self, offer);
-  sdes_crypto_wipe (offer, strlen (offer));
   return TRUE;
 }
 
@@ -494,7 +491,7 @@ call_try_next_target (SdesCall *self)
 
   while ((target = g_queue_pop_head (&self->redirect_targets)) != NULL) {
     g_autoptr(GError) error = NULL;
-    g_autofree gchar *offer = NULL;
+    g_autoptr (SdesSecretText) offer = NULL;
     gboolean secure = _sdes_agent_uri_is_secure (target);
     SdesSrtpPolicy policy = self->base_policy;
     nua_handle_t *nh;
@@ -509,10 +506,8 @@ call_try_next_target (SdesCall *self)
       continue;
     }
     nh = call_new_handle (self, target);
-    if (nh == NULL) {
-      sdes_crypto_wipe (offer, strlen (offer));
+    if (nh == NULL)
       return FALSE;
-    }
     call_drop_handle (self);
     self->nh = nh;
     self->fell_back = FALSE;
@@ -522,7 +517,6 @@ call_try_next_target (SdesCall *self)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REMOTE_URI]);
     g_signal_emit (self, signals[SIGNAL_REDIRECTED], 0, target);
     call_send_invite (self, offer);
-    sdes_crypto_wipe (offer, strlen (offer));
     return TRUE;
   }
   return FALSE;
@@ -554,7 +548,7 @@ static void
 call_handle_invite_response (SdesCall *self, int status, char const *phrase,
                              sip_t const *sip)
 {
-  g_autofree gchar *sdp = sip_dup_sdp (sip);
+  g_autoptr (SdesSecretText) sdp = sip_dup_sdp (sip);
   const gchar *tag = sip && sip->sip_to ? sip->sip_to->a_tag : NULL;
   g_autoptr(GError) error = NULL;
 
@@ -650,16 +644,16 @@ call_handle_invite_response (SdesCall *self, int status, char const *phrase,
 static void
 call_handle_reinvite (SdesCall *self, sip_t const *sip)
 {
-  g_autofree gchar *offer = sip_dup_sdp (sip);
+  g_autoptr (SdesSecretText) offer = sip_dup_sdp (sip);
   g_autoptr(GError) error = NULL;
   g_autofree gchar *warning = NULL;
-  g_autofree gchar *answer = NULL;
+  g_autoptr (SdesSecretText) answer = NULL;
   guint reject = 0;
 
   if (offer == NULL) {
     /* PEERS §2.2: an SDP-less re-INVITE gets our current offer, never a
      * downgrade; the answer comes in the ACK. */
-    g_autofree gchar *reoffer = sdes_session_create_offer (self->session, self->local, &error);
+    g_autoptr (SdesSecretText) reoffer = sdes_session_create_offer (self->session, self->local, &error);
     if (reoffer == NULL) {
       nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
       return;
@@ -667,14 +661,12 @@ call_handle_reinvite (SdesCall *self, sip_t const *sip)
     call_set_sdp (self, &self->local_sdp, reoffer, PROP_LOCAL_SDP);
     nua_respond (self->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                  SIPTAG_PAYLOAD_STR (reoffer), TAG_END ());
-    sdes_crypto_wipe (reoffer, strlen (reoffer));
     return;
   }
 
   call_set_sdp (self, &self->remote_sdp, offer, PROP_REMOTE_SDP);
   answer = sdes_session_process_offer (self->session, self->local, offer, &reject,
                                        &warning, &error);
-  sdes_crypto_wipe (offer, strlen (offer));
   if (answer == NULL) {
     g_autofree gchar *w = warning_header (self, warning ? warning
                                           : (error ? error->message : NULL));
@@ -686,7 +678,6 @@ call_handle_reinvite (SdesCall *self, sip_t const *sip)
   call_set_sdp (self, &self->local_sdp, answer, PROP_LOCAL_SDP);
   nua_respond (self->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (answer), TAG_END ());
-  sdes_crypto_wipe (answer, strlen (answer));
   call_emit_media (self, self->confirmed_tag, TRUE);
 }
 
@@ -911,7 +902,7 @@ _sdes_call_handle_event (SdesCall *self, nua_event_t event, int status,
       break;
 
     case nua_i_ack: {
-      g_autofree gchar *sdp = sip_dup_sdp (sip);
+      g_autoptr (SdesSecretText) sdp = sip_dup_sdp (sip);
       g_autoptr(GError) error = NULL;
 
       if (self->late_offer) {
@@ -1080,8 +1071,7 @@ sdes_call_accept (SdesCall *call, GError **error)
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (call->pending_answer),
                TAG_END ());
-  sdes_crypto_wipe (call->pending_answer, strlen (call->pending_answer));
-  g_clear_pointer (&call->pending_answer, g_free);
+  g_clear_pointer (&call->pending_answer, sdes_crypto_free_secret);
   return TRUE;
 }
 
@@ -1154,7 +1144,7 @@ static gboolean
 call_reoffer (SdesCall *self, SdesDirection direction, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autofree gchar *offer = NULL;
+  g_autoptr (SdesSecretText) offer = NULL;
   guint n;
 
   if (!check_state (self, SDES_CALL_STATE_ACTIVE, error))
@@ -1180,7 +1170,6 @@ call_reoffer (SdesCall *self, SdesDirection direction, GError **error)
   self->reinvite_pending = TRUE;
   self->on_hold = direction != SDES_DIRECTION_SENDRECV;
   call_send_invite (self, offer);
-  sdes_crypto_wipe (offer, strlen (offer));
   return TRUE;
 }
 

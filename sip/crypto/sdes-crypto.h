@@ -329,4 +329,15 @@ void sdes_crypto_free_secret (gchar *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdesCryptoAttr, sdes_crypto_attr_free)
 
+/**
+ * SdesSecretText:
+ *
+ * A NUL-terminated string that holds key material (an SDP body with
+ * a=crypto lines, an a=crypto value). Declared as
+ * `g_autoptr(SdesSecretText) sdp = ...`, it is wiped with
+ * sdes_crypto_wipe() and freed when it goes out of scope, on every path.
+ */
+typedef gchar SdesSecretText;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdesSecretText, sdes_crypto_free_secret)
+
 G_END_DECLS

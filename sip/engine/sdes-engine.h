@@ -24,7 +24,7 @@
  * g_autoptr(SdesSession) call = sdes_session_new ();
  * g_object_set (call, "policy", SDES_SRTP_POLICY_MANDATORY,
  *               "secure-signaling", TRUE, NULL);      // INVITE goes over TLS
- * g_autofree gchar *offer = sdes_session_create_offer (call, local, &error);
+ * g_autoptr(SdesSecretText) offer = sdes_session_create_offer (call, local, &error);  // wiped when freed
  * // ... send INVITE with @offer; for each 18x/2xx with SDP:
  * sdes_session_process_answer (call, to_tag, answer_sdp, &error);
  * // ... on the 2xx that establishes the dialog:
@@ -35,7 +35,7 @@
  * |[<!-- language="C" -->
  * guint status = 0;
  * g_autofree gchar *warning = NULL;
- * g_autofree gchar *answer =
+ * g_autoptr(SdesSecretText) answer =
  *     sdes_session_process_offer (call, local, offer_sdp, &status, &warning, &error);
  * if (answer == NULL)
  *   respond (status, warning);   // e.g. 488 + Warning: 399 srtpsdes "Incompatible media: SRTP required"
