@@ -2322,9 +2322,11 @@ sdes_session_init (SdesSession *self)
   self->accept_mki = DEFAULT_ACCEPT_MKI;
   self->require_secure_signaling = DEFAULT_REQUIRE_SECURE_SIGNALING;
   /* RFC 4566 §5.2: sess-id should be an NTP timestamp-like unique value;
-   * it is not secret. */
-  self->origin_id = (guint64) g_get_real_time () / G_USEC_PER_SEC + 2208988800u;
-  self->origin_version = self->origin_id;
+   * it is not secret. Two sessions made in the same second (a gateway's
+   * calls) must still differ: NTP seconds in the high 32 bits, a random
+   * low word. The version starts at the NTP seconds and only grows. */
+  self->origin_version = (guint64) g_get_real_time () / G_USEC_PER_SEC + 2208988800u;
+  self->origin_id = (self->origin_version << 32) | g_random_int ();
   g_queue_init (&self->emissions);
 }
 

@@ -187,6 +187,31 @@ test_answer_fresh_key_per_call (void)
   g_assert_false (sdes_crypto_attr_same_keys (ka, kb));
 }
 
+/* RFC 4566 §5.2: the o= sess-id identifies the session; two calls made in
+ * the same second by one process (a gateway) must not share it, and one
+ * session keeps it while its version grows. */
+static void
+test_origin_unique_per_session (void)
+{
+  g_autoptr (SdesSession) a = session_new (SDES_SRTP_POLICY_MANDATORY, TRUE);
+  g_autoptr (SdesSession) b = session_new (SDES_SRTP_POLICY_MANDATORY, TRUE);
+  const gchar *mline = "m=audio 5000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n";
+  g_autofree gchar *ans_a = answer_with (a, mline, NULL, NULL, NULL);
+  g_autofree gchar *ans_b = answer_with (b, mline, NULL, NULL, NULL);
+  g_autoptr (ParsedSdp) pa = parsed_sdp_new (ans_a);
+  g_autoptr (ParsedSdp) pb = parsed_sdp_new (ans_b);
+  guint64 now_ntp = (guint64) g_get_real_time () / G_USEC_PER_SEC + 2208988800u;
+
+  g_assert_nonnull (pa->session->sdp_origin);
+  g_assert_nonnull (pb->session->sdp_origin);
+  g_assert_cmpuint (pa->session->sdp_origin->o_id, !=, pb->session->sdp_origin->o_id);
+  /* NTP seconds in the high word, the version starts at them. */
+  g_assert_cmpuint (pa->session->sdp_origin->o_id >> 32, <=, now_ntp);
+  g_assert_cmpuint (pa->session->sdp_origin->o_id >> 32, >=, now_ntp - 5);
+  g_assert_cmpuint (pa->session->sdp_origin->o_version, >=, pa->session->sdp_origin->o_id >> 32);
+  g_assert_cmpuint (pa->session->sdp_origin->o_version, <=, (pa->session->sdp_origin->o_id >> 32) + 1);
+}
+
 static void
 test_answer_session_params (void)
 {
@@ -1669,6 +1694,7 @@ main (int argc, char **argv)
     g_test_add_data_func (table46_cases[i].path, &table46_cases[i], test_table46);
   g_test_add_func ("/engine/answer/crypto/first-valid-in-offer-order", test_answer_first_valid_in_offer_order);
   g_test_add_func ("/engine/answer/crypto/fresh-key-per-call", test_answer_fresh_key_per_call);
+  g_test_add_func ("/engine/sdp/origin-unique-per-session", test_origin_unique_per_session);
   g_test_add_func ("/engine/answer/crypto/negotiated-params-echoed-declarative-not", test_answer_session_params);
   g_test_add_func ("/engine/answer/crypto/kdr-line-skipped", test_answer_skips_kdr_line);
   g_test_add_func ("/engine/answer/crypto/unknown-mandatory-param-skipped-peers-2.12", test_answer_skips_unknown_mandatory_param);
