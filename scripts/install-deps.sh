@@ -12,6 +12,8 @@ PACKAGES=(
   libsrtp2-dev libssl-dev
   libsofia-sip-ua-glib-dev
   check
+  # GObject introspection of libsrtpsdes-1.0 (namespace Sdes) and its Python test
+  gobject-introspection libgirepository1.0-dev python3-gi
   # run: plugins used by the demo and tests (stock srtpenc/srtpdec live in -bad)
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   openssl

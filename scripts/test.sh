@@ -2,7 +2,8 @@
 # Builds srtpsdes and runs the whole test suite:
 #   1. every test under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 #   2. the library suites again under valgrind (build-valgrind/)
-#   3. a short libFuzzer run of the a=crypto parser when clang is available (build-fuzz/)
+#   3. the GObject introspection suite (Python) in the plain build
+#   4. a short libFuzzer run of the a=crypto parser when clang is available (build-fuzz/)
 # Installs missing Debian packages first (scripts/install-deps.sh).
 # Prints "N passed, N failed" at the end; exits non-zero if anything failed.
 set -euo pipefail
@@ -69,6 +70,15 @@ if [ ${#vg_tests[@]} -gt 0 ]; then
     --wrap="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$top/tests/valgrind.supp --suppressions=$top/tests/sip/agent/sofia-tls.supp --suppressions=$top/tests/gst/valgrind.supp" \
     || fail=1
   count build-valgrind
+fi
+
+echo "== GObject introspection: the library from Python, exported symbols"
+# In the plain (valgrind) build: a typelib is not made in sanitizer builds.
+if meson test -C build-valgrind --list 2>/dev/null | grep -q '^srtpsdes:gi / '; then
+  meson test -C build-valgrind --suite gi --print-errorlogs || fail=1
+  count build-valgrind
+else
+  echo "no gi suite (gobject-introspection or python3-gi missing)"; failed=$((failed + 1)); fail=1
 fi
 
 if command -v clang >/dev/null 2>&1; then

@@ -1065,6 +1065,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
    * SdesAgent:offer-style:
    * How new calls offer under the optional policy: one RTP/SAVP m-line
    * (fallback by a new INVITE after a 4xx) or RTP/AVP + RTP/SAVP m-lines.
+   *
    * Since: 0.1
    */
   props[PROP_OFFER_STYLE] =
@@ -1111,6 +1112,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
    * SdesAgent::registered:
+   * @agent: the agent
    * @status: final SIP status of the REGISTER
    * @reason: its reason phrase
    *

@@ -404,6 +404,7 @@ gchar *sdes_session_process_offer (SdesSession *self,
                                    guint *reject_status,
                                    gchar **reject_warning,
                                    GError **error);
+guint sdes_session_get_rejection (SdesSession *self, gchar **warning);
 GPtrArray *sdes_session_get_media (SdesSession *self,
                                    const gchar *dialog_tag);
 gchar **sdes_session_list_dialogs (SdesSession *self);

@@ -83,6 +83,11 @@ struct _SdesSession {
   /* Guards everything below; never held while a signal is emitted. */
   GMutex lock;
 
+  /* What the last sdes_session_process_offer() refused with (0 / NULL
+   * after one that succeeded): sdes_session_get_rejection(). */
+  guint rejection_status;
+  gchar *rejection_warning;
+
   SdesSrtpPolicy policy;
   SdesOfferStyle offer_style;
   gchar **suites;
@@ -2079,6 +2084,7 @@ sdes_session_finalize (GObject *object)
 
   g_strfreev (self->suites);
   g_free (self->warn_agent);
+  g_free (self->rejection_warning);
   g_clear_pointer (&self->local, sdes_local_media_unref);
   g_clear_pointer (&self->slots, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
@@ -2644,19 +2650,61 @@ gchar *
 sdes_session_process_offer (SdesSession *self, SdesLocalMedia *local, const gchar *sdp,
                             guint *reject_status, gchar **reject_warning, GError **error)
 {
+  guint status = 0;
+  gchar *warning = NULL;
   gchar *text;
 
   g_return_val_if_fail (SDES_IS_SESSION (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (reject_status)
-    *reject_status = 0;
-  if (reject_warning)
-    *reject_warning = NULL;
   g_mutex_lock (&self->lock);
-  text = process_offer_locked (self, local, sdp, reject_status, reject_warning, error);
+  text = process_offer_locked (self, local, sdp, &status, &warning, error);
+  if (text != NULL) {
+    status = 0;
+    g_clear_pointer (&warning, g_free);
+  }
+  self->rejection_status = status;
+  g_free (self->rejection_warning);
+  self->rejection_warning = g_strdup (warning);
   unlock_and_emit (self);
+  if (reject_status)
+    *reject_status = status;
+  if (reject_warning)
+    *reject_warning = warning;
+  else
+    g_free (warning);
   return text;
+}
+
+/**
+ * sdes_session_get_rejection:
+ * @self: a #SdesSession
+ * @warning: (out) (optional) (transfer full) (nullable): the Warning header
+ *   value to send with it, e.g. `399 srtpsdes "Incompatible media: SRTP required"`
+ *
+ * The SIP status (and Warning) the last sdes_session_process_offer() call
+ * refused its offer with, the same values it returned through its out
+ * parameters. For language bindings, where the #GError of a failed call
+ * becomes an exception and the out parameters are lost.
+ *
+ * Returns: 488, 400, 491 or 500; 0 when the last offer was answered (or
+ *   none was processed).
+ *
+ * Since: 0.1
+ */
+guint
+sdes_session_get_rejection (SdesSession *self, gchar **warning)
+{
+  guint status;
+
+  g_return_val_if_fail (SDES_IS_SESSION (self), 0);
+
+  g_mutex_lock (&self->lock);
+  status = self->rejection_status;
+  if (warning)
+    *warning = g_strdup (self->rejection_warning);
+  g_mutex_unlock (&self->lock);
+  return status;
 }
 
 /**

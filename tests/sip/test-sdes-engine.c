@@ -320,6 +320,23 @@ test_answer_mki_refused_when_disabled (void)
   g_assert_error (error, SDES_ENGINE_ERROR, SDES_ENGINE_ERROR_NOT_ACCEPTABLE);
   g_assert_cmpuint (status, ==, 488);
   g_assert_cmpstr (warning, ==, "306 srtpsdes \"Attribute not understood: no acceptable a=crypto\"");
+
+  /* The same values for bindings, where the GError is an exception. */
+  {
+    g_autofree gchar *again = NULL;
+    g_autofree gchar *w = NULL;
+    g_autofree gchar *ok = NULL;
+
+    g_assert_cmpuint (sdes_session_get_rejection (callee, &w), ==, 488);
+    g_assert_cmpstr (w, ==, warning);
+    g_clear_error (&error);
+    ok = answer_with (callee, "m=audio 5000 RTP/SAVP 0\r\n"
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n", NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (ok);
+    g_assert_cmpuint (sdes_session_get_rejection (callee, &again), ==, 0);
+    g_assert_null (again);
+  }
 }
 
 static void
