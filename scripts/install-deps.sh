@@ -11,6 +11,7 @@ PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libsrtp2-dev libssl-dev
   libsofia-sip-ua-glib-dev
+  libpcap-dev
   check
   # GObject introspection of libsrtpsdes-1.0 (namespace Sdes) and its Python test
   gobject-introspection libgirepository1.0-dev python3-gi

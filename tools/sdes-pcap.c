@@ -1,0 +1,540 @@
+/* srtpsdes — decrypt the SRTP in a capture with the a=crypto keys of the SIP in it
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * PEERS §4 ("pcap decryption"): users chain rtp_decoder and text2pcap by
+ * hand, copying keys and guessing SSRCs and ROCs; decrypting with the SIP
+ * of the same capture was unmet. sdes-pcap reads a capture (pcap or
+ * pcapng, through libpcap), collects every a=crypto value of every SDP
+ * body carried by SIP over UDP (and any given with --crypto), and writes a
+ * copy of the capture in which each SRTP/SRTCP packet that one of those
+ * keys authenticates is replaced by its plaintext RTP/RTCP (lengths and
+ * checksums fixed); every other packet is copied unchanged.
+ *
+ * The decryption is srtpsdesdec's: one decoder per destination address and
+ * port (a receiving socket), every key added with "add-crypto", so an SSRC
+ * binds to the key that authenticates it, a re-INVITE's new key takes over
+ * with the ROC carried on (PEERS §2.1), forked answers each get their own
+ * key, and replayed or forged packets are refused and counted. Keys are
+ * never printed; the summary names suites and tags.
+ *
+ * Not handled: SIP over TCP or TLS (give the keys with --crypto), IP
+ * fragments, a capture that starts after a stream's sequence number
+ * wrapped (the ROC is taken as 0).
+ */
+#include <gst/gst.h>
+#include <pcap/pcap.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sdes-crypto.h"
+
+#define MAX_SIP_SCAN 65535
+
+typedef struct {
+  GstElement *dec;
+  GstPad *src;  /* ours, feeds the decoder */
+  GstPad *sink; /* ours, receives its plaintext */
+  gchar *name;  /* "address port" */
+} Receiver;
+
+typedef struct {
+  pcap_dumper_t *out;
+  GHashTable *receivers; /* "address port" -> Receiver */
+  GPtrArray *keys;       /* a=crypto values seen (secret; wiped on exit) */
+  GHashTable *key_set;   /* the same strings, for de-duplication */
+  /* The frame being processed, for the decoder's output callback. */
+  const struct pcap_pkthdr *hdr;
+  const guint8 *frame;
+  guint payload_offset; /* of the UDP payload in the frame */
+  guint ip_offset;
+  gboolean ipv6;
+  gboolean written;
+  /* Counts */
+  guint64 frames, sip_bodies, crypto_lines, bad_crypto_lines, media, decrypted, left_encrypted;
+} Ctx;
+
+static gint
+write_frame (Ctx *ctx, const guint8 *data, guint len)
+{
+  struct pcap_pkthdr h = *ctx->hdr;
+
+  h.caplen = len;
+  h.len = len + (ctx->hdr->len - ctx->hdr->caplen);
+  pcap_dump ((u_char *) ctx->out, &h, data);
+  return 0;
+}
+
+static guint16
+ones_sum (const guint8 *p, gsize n, guint32 sum)
+{
+  for (gsize i = 0; i + 1 < n; i += 2)
+    sum += (guint32) (p[i] << 8 | p[i + 1]);
+  if (n & 1)
+    sum += (guint32) (p[n - 1] << 8);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (guint16) sum;
+}
+
+/* The decoder's plaintext: the original frame with the UDP payload
+ * replaced, IP and UDP lengths and checksums fixed. */
+static GstFlowReturn
+plaintext_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  Ctx *ctx = gst_pad_get_element_private (pad);
+  gsize n = gst_buffer_get_size (buf);
+  guint total = ctx->payload_offset + (guint) n;
+  g_autofree guint8 *frame = g_malloc0 (total);
+  guint8 *ip = frame + ctx->ip_offset;
+  guint8 *udp = frame + ctx->payload_offset - 8;
+  guint udp_len = 8 + (guint) n;
+
+  memcpy (frame, ctx->frame, ctx->payload_offset);
+  gst_buffer_extract (buf, 0, frame + ctx->payload_offset, n);
+  gst_buffer_unref (buf);
+  GST_WRITE_UINT16_BE (udp + 4, udp_len);
+  GST_WRITE_UINT16_BE (udp + 6, 0);
+  if (ctx->ipv6) {
+    guint32 sum = 0;
+    guint16 c;
+
+    GST_WRITE_UINT16_BE (ip + 4, udp_len);
+    /* RFC 8200 §8.1: the UDP checksum is mandatory over IPv6. */
+    sum = ones_sum (ip + 8, 32, 0);
+    sum += 17 + udp_len;
+    c = (guint16) ~ones_sum (udp, udp_len, sum);
+    GST_WRITE_UINT16_BE (udp + 6, c == 0 ? 0xffff : c);
+  } else {
+    guint ihl = (ip[0] & 0x0f) * 4;
+
+    GST_WRITE_UINT16_BE (ip + 2, ihl + udp_len);
+    GST_WRITE_UINT16_BE (ip + 10, 0);
+    GST_WRITE_UINT16_BE (ip + 10, (guint16) ~ones_sum (ip, ihl, 0));
+    /* IPv4 UDP checksum 0: not computed (RFC 768). */
+  }
+  write_frame (ctx, frame, total);
+  ctx->written = TRUE;
+  ctx->decrypted++;
+  return GST_FLOW_OK;
+}
+
+static gboolean
+drop_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static gboolean
+add_key_to (Receiver *r, const gchar *crypto)
+{
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (r->dec, "add-crypto", crypto, &ok);
+  return ok;
+}
+
+static Receiver *
+receiver_get (Ctx *ctx, const gchar *name)
+{
+  Receiver *r = g_hash_table_lookup (ctx->receivers, name);
+  GstPad *dec_sink, *dec_src;
+  GstSegment segment;
+  GstCaps *caps;
+
+  if (r != NULL)
+    return r;
+  r = g_new0 (Receiver, 1);
+  r->name = g_strdup (name);
+  r->dec = gst_element_factory_make ("srtpsdesdec", NULL);
+  if (r->dec == NULL)
+    g_error ("the srtpsdes plugin is not found (GST_PLUGIN_PATH)");
+  gst_object_ref_sink (r->dec);
+  r->src = gst_pad_new ("src", GST_PAD_SRC);
+  r->sink = gst_pad_new ("sink", GST_PAD_SINK);
+  gst_pad_set_element_private (r->sink, ctx);
+  gst_pad_set_chain_function (r->sink, plaintext_chain);
+  gst_pad_set_event_function (r->sink, drop_event);
+  dec_sink = gst_element_get_static_pad (r->dec, "rtp_sink");
+  dec_src = gst_element_get_static_pad (r->dec, "rtp_src");
+  gst_pad_set_active (r->src, TRUE);
+  gst_pad_set_active (r->sink, TRUE);
+  if (gst_pad_link (r->src, dec_sink) != GST_PAD_LINK_OK ||
+      gst_pad_link (dec_src, r->sink) != GST_PAD_LINK_OK ||
+      gst_element_set_state (r->dec, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    g_error ("cannot set up srtpsdesdec");
+  gst_object_unref (dec_sink);
+  gst_object_unref (dec_src);
+  gst_pad_push_event (r->src, gst_event_new_stream_start (name));
+  caps = gst_caps_new_empty_simple ("application/x-srtp");
+  gst_pad_push_event (r->src, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (r->src, gst_event_new_segment (&segment));
+  for (guint i = 0; i < ctx->keys->len; i++)
+    add_key_to (r, g_ptr_array_index (ctx->keys, i));
+  g_hash_table_insert (ctx->receivers, r->name, r);
+  return r;
+}
+
+static void
+receiver_free (Receiver *r)
+{
+  gst_element_set_state (r->dec, GST_STATE_NULL);
+  gst_object_unref (r->dec);
+  gst_object_unref (r->src);
+  gst_object_unref (r->sink);
+  g_free (r->name);
+  g_free (r);
+}
+
+/* A key for every receiver, present and future. Returns FALSE when the
+ * value does not parse or libsrtp2 cannot use it. */
+static gboolean
+add_key (Ctx *ctx, const gchar *value, GError **error)
+{
+  g_autoptr (SdesCryptoAttr) attr = sdes_crypto_attr_parse (value, error);
+  GHashTableIter iter;
+  gpointer r;
+  gchar *canon;
+
+  if (attr == NULL)
+    return FALSE;
+  canon = sdes_crypto_attr_format (attr);
+  if (g_hash_table_contains (ctx->key_set, canon)) {
+    sdes_crypto_free_secret (canon);
+    return TRUE;
+  }
+  g_ptr_array_add (ctx->keys, canon);
+  g_hash_table_add (ctx->key_set, canon);
+  g_hash_table_iter_init (&iter, ctx->receivers);
+  while (g_hash_table_iter_next (&iter, NULL, &r))
+    add_key_to (r, canon);
+  return TRUE;
+}
+
+/* SIP over UDP: a request line ("INVITE sip:... SIP/2.0") or a status
+ * line ("SIP/2.0 200 OK"), headers, an empty line, a body. Every
+ * a=crypto line of the body is a key (offers list several; trying each is
+ * what srtpsdesdec does anyway). */
+static gboolean
+looks_like_sip (const guint8 *p, gsize n)
+{
+  const guint8 *eol = memchr (p, '\n', MIN (n, 1024));
+  gsize line;
+
+  if (eol == NULL)
+    return FALSE;
+  line = (gsize) (eol - p);
+  if (line >= 8 && memcmp (p, "SIP/2.0 ", 8) == 0)
+    return TRUE;
+  return line > 9 && g_strstr_len ((const gchar *) p, (gssize) line, " SIP/2.0") != NULL;
+}
+
+static void
+scan_sip (Ctx *ctx, const guint8 *p, gsize n)
+{
+  g_autofree gchar *text = g_strndup ((const gchar *) p, MIN (n, MAX_SIP_SCAN));
+  const gchar *body = strstr (text, "\r\n\r\n");
+  g_auto (GStrv) lines = NULL;
+
+  if (body == NULL)
+    goto out;
+  body += 4;
+  if (!g_str_has_prefix (body, "v=0"))
+    goto out;
+  ctx->sip_bodies++;
+  lines = g_strsplit (body, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    gchar *line = lines[i];
+    gsize len = strlen (line);
+    g_autoptr (GError) error = NULL;
+
+    if (len > 0 && line[len - 1] == '\r')
+      line[len - 1] = '\0';
+    if (!g_str_has_prefix (line, "a=crypto:"))
+      continue;
+    ctx->crypto_lines++;
+    if (!add_key (ctx, line, &error)) {
+      ctx->bad_crypto_lines++;
+      /* The message never quotes key text (sdes-crypto's rule). */
+      g_printerr ("sdes-pcap: frame %" G_GUINT64_FORMAT ": a=crypto line skipped: %s\n",
+          ctx->frames, error->message);
+    }
+  }
+  for (guint i = 0; lines[i] != NULL; i++)
+    sdes_crypto_wipe (lines[i], strlen (lines[i]));
+out:
+  sdes_crypto_wipe (text, strlen (text));
+}
+
+/* RTP or RTCP (RFC 3550 version 2, RFC 5761 §4 payload types) that is not
+ * STUN, DTLS or ZRTP. */
+static gboolean
+looks_like_srtp (const guint8 *p, gsize n)
+{
+  return n >= 12 && (p[0] & 0xc0) == 0x80;
+}
+
+/* Offsets of the IP header and the UDP payload for the link types tshark
+ * and tcpdump write; FALSE for anything else (copied unchanged). */
+static gboolean
+find_udp (int linktype, const guint8 *f, guint len, guint *ip_off, guint *payload_off,
+          gboolean *ipv6, gchar **src, gchar **dst)
+{
+  guint off, etype = 0;
+  const guint8 *ip;
+  gchar a[INET6_ADDRSTRLEN + 1] = { 0 }, b[INET6_ADDRSTRLEN + 1] = { 0 };
+
+  switch (linktype) {
+    case DLT_EN10MB:
+      if (len < 14)
+        return FALSE;
+      etype = GST_READ_UINT16_BE (f + 12);
+      off = 14;
+      while ((etype == 0x8100 || etype == 0x88a8) && len >= off + 4) {
+        etype = GST_READ_UINT16_BE (f + off + 2);
+        off += 4;
+      }
+      break;
+    case DLT_LINUX_SLL:
+      if (len < 16)
+        return FALSE;
+      etype = GST_READ_UINT16_BE (f + 14);
+      off = 16;
+      break;
+    case DLT_LINUX_SLL2:
+      if (len < 20)
+        return FALSE;
+      etype = GST_READ_UINT16_BE (f);
+      off = 20;
+      break;
+    case DLT_NULL:
+    case DLT_LOOP:
+      if (len < 4)
+        return FALSE;
+      off = 4;
+      etype = len > 4 && (f[4] >> 4) == 6 ? 0x86dd : 0x0800;
+      break;
+    case DLT_RAW:
+      off = 0;
+      etype = len > 0 && (f[0] >> 4) == 6 ? 0x86dd : 0x0800;
+      break;
+    default:
+      return FALSE;
+  }
+  ip = f + off;
+  if (etype == 0x0800) {
+    guint ihl;
+
+    if (len < off + 20 || (ip[0] >> 4) != 4 || ip[9] != 17)
+      return FALSE;
+    ihl = (ip[0] & 0x0f) * 4;
+    /* A fragment (MF set or an offset) is copied unchanged. */
+    if (ihl < 20 || (GST_READ_UINT16_BE (ip + 6) & 0x3fff) != 0 || len < off + ihl + 8 ||
+        GST_READ_UINT16_BE (ip + 2) < ihl + 8 || off + GST_READ_UINT16_BE (ip + 2) > len)
+      return FALSE;
+    inet_ntop (AF_INET, ip + 12, a, sizeof a);
+    inet_ntop (AF_INET, ip + 16, b, sizeof b);
+    *ip_off = off;
+    *payload_off = off + ihl + 8;
+    *ipv6 = FALSE;
+  } else if (etype == 0x86dd) {
+    /* Extension headers are not followed: next header must be UDP. */
+    if (len < off + 48 || (ip[0] >> 4) != 6 || ip[6] != 17 ||
+        off + 40 + GST_READ_UINT16_BE (ip + 4) > len || GST_READ_UINT16_BE (ip + 4) < 8)
+      return FALSE;
+    inet_ntop (AF_INET6, ip + 8, a, sizeof a);
+    inet_ntop (AF_INET6, ip + 24, b, sizeof b);
+    *ip_off = off;
+    *payload_off = off + 48;
+    *ipv6 = TRUE;
+  } else {
+    return FALSE;
+  }
+  *src = g_strdup_printf ("%s %u", a, GST_READ_UINT16_BE (f + *payload_off - 8));
+  *dst = g_strdup_printf ("%s %u", b, GST_READ_UINT16_BE (f + *payload_off - 6));
+  return TRUE;
+}
+
+static void
+process_frame (Ctx *ctx, int linktype, const struct pcap_pkthdr *hdr, const guint8 *f)
+{
+  guint ip_off, payload_off, udp_len, n;
+  gboolean ipv6;
+  g_autofree gchar *src = NULL;
+  g_autofree gchar *dst = NULL;
+  const guint8 *payload;
+  Receiver *r;
+  GstBuffer *buf;
+
+  ctx->frames++;
+  ctx->hdr = hdr;
+  ctx->frame = f;
+  ctx->written = FALSE;
+  if (!find_udp (linktype, f, hdr->caplen, &ip_off, &payload_off, &ipv6, &src, &dst))
+    goto copy;
+  udp_len = GST_READ_UINT16_BE (f + payload_off - 4);
+  if (udp_len < 8 || payload_off - 8 + udp_len > hdr->caplen)
+    goto copy;
+  payload = f + payload_off;
+  n = udp_len - 8;
+  if (looks_like_sip (payload, n)) {
+    scan_sip (ctx, payload, n);
+    goto copy;
+  }
+  if (!looks_like_srtp (payload, n) || ctx->keys->len == 0)
+    goto copy;
+
+  ctx->media++;
+  ctx->ip_offset = ip_off;
+  ctx->payload_offset = payload_off;
+  ctx->ipv6 = ipv6;
+  r = receiver_get (ctx, dst);
+  buf = gst_buffer_new_memdup (payload, n);
+  gst_pad_push (r->src, buf);
+  if (ctx->written)
+    return;
+  ctx->left_encrypted++;
+copy:
+  write_frame (ctx, f, hdr->caplen);
+}
+
+static void
+print_summary (Ctx *ctx, gboolean json)
+{
+  g_autoptr (GList) names = g_list_sort (g_hash_table_get_keys (ctx->receivers),
+      (GCompareFunc) g_strcmp0);
+  gboolean first = TRUE;
+
+  if (json)
+    printf ("{\"frames\":%" G_GUINT64_FORMAT ",\"sdp-bodies\":%" G_GUINT64_FORMAT
+        ",\"crypto-lines\":%" G_GUINT64_FORMAT ",\"bad-crypto-lines\":%" G_GUINT64_FORMAT
+        ",\"keys\":%u,\"media-packets\":%" G_GUINT64_FORMAT ",\"decrypted\":%" G_GUINT64_FORMAT
+        ",\"left-encrypted\":%" G_GUINT64_FORMAT ",\"streams\":[", ctx->frames, ctx->sip_bodies,
+        ctx->crypto_lines, ctx->bad_crypto_lines, ctx->keys->len, ctx->media, ctx->decrypted,
+        ctx->left_encrypted);
+  else
+    printf ("%" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " SDP bodies, %u distinct keys "
+        "(%" G_GUINT64_FORMAT " a=crypto lines, %" G_GUINT64_FORMAT " unusable); %"
+        G_GUINT64_FORMAT " media packets: %" G_GUINT64_FORMAT " decrypted, %" G_GUINT64_FORMAT
+        " left as they were\n", ctx->frames, ctx->sip_bodies, ctx->keys->len, ctx->crypto_lines,
+        ctx->bad_crypto_lines, ctx->media, ctx->decrypted, ctx->left_encrypted);
+
+  for (GList *l = names; l; l = l->next) {
+    Receiver *r = g_hash_table_lookup (ctx->receivers, l->data);
+    g_autoptr (GstStructure) stats = NULL;
+    const GValue *streams;
+
+    g_object_get (r->dec, "stats", &stats, NULL);
+    streams = stats ? gst_structure_get_value (stats, "streams") : NULL;
+    for (guint i = 0; streams && i < gst_value_array_get_size (streams); i++) {
+      const GstStructure *s = gst_value_get_structure (gst_value_array_get_value (streams, i));
+      guint ssrc = 0, tag = 0, roc = 0;
+      gboolean rtcp = FALSE;
+      guint64 packets = 0, auth = 0, replay = 0, unknown = 0;
+      const gchar *suite = gst_structure_get_string (s, "suite");
+
+      gst_structure_get (s, "ssrc", G_TYPE_UINT, &ssrc, "rtcp", G_TYPE_BOOLEAN, &rtcp,
+          "tag", G_TYPE_UINT, &tag, "roc", G_TYPE_UINT, &roc, "packets", G_TYPE_UINT64, &packets,
+          "auth-failures", G_TYPE_UINT64, &auth, "replay-drops", G_TYPE_UINT64, &replay,
+          "unknown-key-drops", G_TYPE_UINT64, &unknown, NULL);
+      if (json)
+        printf ("%s{\"to\":\"%s\",\"ssrc\":%u,\"rtcp\":%s,\"suite\":\"%s\",\"tag\":%u,"
+            "\"decrypted\":%" G_GUINT64_FORMAT ",\"auth-failures\":%" G_GUINT64_FORMAT
+            ",\"replay-drops\":%" G_GUINT64_FORMAT ",\"no-key\":%" G_GUINT64_FORMAT
+            ",\"roc\":%u}", first ? "" : ",", r->name, ssrc,
+            rtcp ? "true" : "false", suite ? suite : "", tag, packets, auth, replay, unknown, roc);
+      else
+        printf ("  to %-28s %s SSRC %08x  %-24s tag %-3u decrypted %-7" G_GUINT64_FORMAT
+            " auth-failures %-5" G_GUINT64_FORMAT " replays %-5" G_GUINT64_FORMAT " no key %-5"
+            G_GUINT64_FORMAT " ROC %u\n", r->name, rtcp ? "SRTCP" : "SRTP ", ssrc,
+            suite ? suite : "-", tag, packets, auth, replay, unknown, roc);
+      first = FALSE;
+    }
+  }
+  if (json)
+    printf ("]}\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *in_path = NULL;
+  g_autofree gchar *out_path = NULL;
+  g_auto (GStrv) cryptos = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "read", 'r', 0, G_OPTION_ARG_FILENAME, &in_path, "Capture to read (pcap or pcapng)", "FILE" },
+    { "write", 'w', 0, G_OPTION_ARG_FILENAME, &out_path, "Decrypted capture to write (pcap)", "FILE" },
+    { "crypto", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &cryptos,
+      "An a=crypto value to try as well (SIP over TLS/TCP); repeatable", "LINE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Summary as one JSON object", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) octx = g_option_context_new (
+      "- decrypt the SRTP in a capture with the a=crypto keys of its SIP");
+  g_autoptr (GError) error = NULL;
+  char errbuf[PCAP_ERRBUF_SIZE] = { 0 };
+  struct pcap_pkthdr *hdr;
+  const u_char *data;
+  pcap_t *in;
+  Ctx ctx = { 0 };
+  int linktype, rc, status = 0;
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  g_option_context_add_group (octx, gst_init_get_option_group ());
+  if (!g_option_context_parse (octx, &argc, &argv, &error) || in_path == NULL ||
+      out_path == NULL) {
+    g_printerr ("sdes-pcap: %s\nUsage: sdes-pcap -r IN.pcap -w OUT.pcap [--crypto LINE]... [--json]\n",
+        error ? error->message : "-r and -w are required");
+    return 2;
+  }
+
+  in = pcap_open_offline (in_path, errbuf);
+  if (in == NULL) {
+    g_printerr ("sdes-pcap: %s\n", errbuf);
+    return 1;
+  }
+  linktype = pcap_datalink (in);
+  ctx.out = pcap_dump_open (in, out_path);
+  if (ctx.out == NULL) {
+    g_printerr ("sdes-pcap: %s\n", pcap_geterr (in));
+    pcap_close (in);
+    return 1;
+  }
+  ctx.receivers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      (GDestroyNotify) receiver_free);
+  ctx.keys = g_ptr_array_new_with_free_func ((GDestroyNotify) sdes_crypto_free_secret);
+  ctx.key_set = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; cryptos && cryptos[i]; i++) {
+    g_autoptr (GError) kerr = NULL;
+
+    if (!add_key (&ctx, cryptos[i], &kerr)) {
+      g_printerr ("sdes-pcap: --crypto %u: %s\n", i + 1, kerr->message);
+      status = 2;
+    }
+    sdes_crypto_wipe (cryptos[i], strlen (cryptos[i]));
+  }
+  if (status != 0)
+    goto done;
+
+  while ((rc = pcap_next_ex (in, &hdr, &data)) == 1)
+    process_frame (&ctx, linktype, hdr, data);
+  if (rc == PCAP_ERROR) {
+    g_printerr ("sdes-pcap: %s\n", pcap_geterr (in));
+    status = 1;
+  }
+  print_summary (&ctx, json);
+
+done:
+  pcap_dump_close (ctx.out);
+  pcap_close (in);
+  g_hash_table_unref (ctx.receivers);
+  g_hash_table_unref (ctx.key_set);
+  g_ptr_array_unref (ctx.keys);
+  gst_deinit ();
+  return status;
+}
