@@ -24,13 +24,11 @@
 #include <gst/gst.h>
 #include <pcap/pcap.h>
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "pcap-frame.h"
 #include "sdes-crypto.h"
-
-#define MAX_SIP_SCAN 65535
 
 typedef struct {
   GstElement *dec;
@@ -215,186 +213,55 @@ add_key (Ctx *ctx, const gchar *value, GError **error)
   return TRUE;
 }
 
-/* SIP over UDP: a request line ("INVITE sip:... SIP/2.0") or a status
- * line ("SIP/2.0 200 OK"), headers, an empty line, a body. Every
- * a=crypto line of the body is a key (offers list several; trying each is
- * what srtpsdesdec does anyway). */
-static gboolean
-looks_like_sip (const guint8 *p, gsize n)
-{
-  const guint8 *eol = memchr (p, '\n', MIN (n, 1024));
-  gsize line;
-
-  if (eol == NULL)
-    return FALSE;
-  line = (gsize) (eol - p);
-  if (line >= 8 && memcmp (p, "SIP/2.0 ", 8) == 0)
-    return TRUE;
-  return line > 9 && g_strstr_len ((const gchar *) p, (gssize) line, " SIP/2.0") != NULL;
-}
-
+/* Every a=crypto line of an SDP body is a key to try. */
 static void
 scan_sip (Ctx *ctx, const guint8 *p, gsize n)
 {
-  g_autofree gchar *text = g_strndup ((const gchar *) p, MIN (n, MAX_SIP_SCAN));
-  const gchar *body = strstr (text, "\r\n\r\n");
-  g_auto (GStrv) lines = NULL;
+  g_autoptr (GPtrArray) lines = sdes_pcap_sdp_cryptos (p, n);
 
-  if (body == NULL)
-    goto out;
-  body += 4;
-  if (!g_str_has_prefix (body, "v=0"))
-    goto out;
+  if (lines == NULL)
+    return;
   ctx->sip_bodies++;
-  lines = g_strsplit (body, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++) {
-    gchar *line = lines[i];
-    gsize len = strlen (line);
+  for (guint i = 0; i < lines->len; i++) {
     g_autoptr (GError) error = NULL;
 
-    if (len > 0 && line[len - 1] == '\r')
-      line[len - 1] = '\0';
-    if (!g_str_has_prefix (line, "a=crypto:"))
-      continue;
     ctx->crypto_lines++;
-    if (!add_key (ctx, line, &error)) {
+    if (!add_key (ctx, g_ptr_array_index (lines, i), &error)) {
       ctx->bad_crypto_lines++;
       /* The message never quotes key text (sdes-crypto's rule). */
       g_printerr ("sdes-pcap: frame %" G_GUINT64_FORMAT ": a=crypto line skipped: %s\n",
           ctx->frames, error->message);
     }
   }
-  for (guint i = 0; lines[i] != NULL; i++)
-    sdes_crypto_wipe (lines[i], strlen (lines[i]));
-out:
-  sdes_crypto_wipe (text, strlen (text));
-}
-
-/* RTP or RTCP (RFC 3550 version 2, RFC 5761 §4 payload types) that is not
- * STUN, DTLS or ZRTP. */
-static gboolean
-looks_like_srtp (const guint8 *p, gsize n)
-{
-  return n >= 12 && (p[0] & 0xc0) == 0x80;
-}
-
-/* Offsets of the IP header and the UDP payload for the link types tshark
- * and tcpdump write; FALSE for anything else (copied unchanged). */
-static gboolean
-find_udp (int linktype, const guint8 *f, guint len, guint *ip_off, guint *payload_off,
-          gboolean *ipv6, gchar **src, gchar **dst)
-{
-  guint off, etype = 0;
-  const guint8 *ip;
-  gchar a[INET6_ADDRSTRLEN + 1] = { 0 }, b[INET6_ADDRSTRLEN + 1] = { 0 };
-
-  switch (linktype) {
-    case DLT_EN10MB:
-      if (len < 14)
-        return FALSE;
-      etype = GST_READ_UINT16_BE (f + 12);
-      off = 14;
-      while ((etype == 0x8100 || etype == 0x88a8) && len >= off + 4) {
-        etype = GST_READ_UINT16_BE (f + off + 2);
-        off += 4;
-      }
-      break;
-    case DLT_LINUX_SLL:
-      if (len < 16)
-        return FALSE;
-      etype = GST_READ_UINT16_BE (f + 14);
-      off = 16;
-      break;
-    case DLT_LINUX_SLL2:
-      if (len < 20)
-        return FALSE;
-      etype = GST_READ_UINT16_BE (f);
-      off = 20;
-      break;
-    case DLT_NULL:
-    case DLT_LOOP:
-      if (len < 4)
-        return FALSE;
-      off = 4;
-      etype = len > 4 && (f[4] >> 4) == 6 ? 0x86dd : 0x0800;
-      break;
-    case DLT_RAW:
-      off = 0;
-      etype = len > 0 && (f[0] >> 4) == 6 ? 0x86dd : 0x0800;
-      break;
-    default:
-      return FALSE;
-  }
-  ip = f + off;
-  if (etype == 0x0800) {
-    guint ihl;
-
-    if (len < off + 20 || (ip[0] >> 4) != 4 || ip[9] != 17)
-      return FALSE;
-    ihl = (ip[0] & 0x0f) * 4;
-    /* A fragment (MF set or an offset) is copied unchanged. */
-    if (ihl < 20 || (GST_READ_UINT16_BE (ip + 6) & 0x3fff) != 0 || len < off + ihl + 8 ||
-        GST_READ_UINT16_BE (ip + 2) < ihl + 8 || off + GST_READ_UINT16_BE (ip + 2) > len)
-      return FALSE;
-    inet_ntop (AF_INET, ip + 12, a, sizeof a);
-    inet_ntop (AF_INET, ip + 16, b, sizeof b);
-    *ip_off = off;
-    *payload_off = off + ihl + 8;
-    *ipv6 = FALSE;
-  } else if (etype == 0x86dd) {
-    /* Extension headers are not followed: next header must be UDP. */
-    if (len < off + 48 || (ip[0] >> 4) != 6 || ip[6] != 17 ||
-        off + 40 + GST_READ_UINT16_BE (ip + 4) > len || GST_READ_UINT16_BE (ip + 4) < 8)
-      return FALSE;
-    inet_ntop (AF_INET6, ip + 8, a, sizeof a);
-    inet_ntop (AF_INET6, ip + 24, b, sizeof b);
-    *ip_off = off;
-    *payload_off = off + 48;
-    *ipv6 = TRUE;
-  } else {
-    return FALSE;
-  }
-  *src = g_strdup_printf ("%s %u", a, GST_READ_UINT16_BE (f + *payload_off - 8));
-  *dst = g_strdup_printf ("%s %u", b, GST_READ_UINT16_BE (f + *payload_off - 6));
-  return TRUE;
 }
 
 static void
 process_frame (Ctx *ctx, int linktype, const struct pcap_pkthdr *hdr, const guint8 *f)
 {
-  guint ip_off, payload_off, udp_len, n;
-  gboolean ipv6;
-  g_autofree gchar *src = NULL;
-  g_autofree gchar *dst = NULL;
+  SdesPcapUdp udp;
   const guint8 *payload;
   Receiver *r;
-  GstBuffer *buf;
 
   ctx->frames++;
   ctx->hdr = hdr;
   ctx->frame = f;
   ctx->written = FALSE;
-  if (!find_udp (linktype, f, hdr->caplen, &ip_off, &payload_off, &ipv6, &src, &dst))
+  if (!sdes_pcap_find_udp (linktype, f, hdr->caplen, &udp))
     goto copy;
-  udp_len = GST_READ_UINT16_BE (f + payload_off - 4);
-  if (udp_len < 8 || payload_off - 8 + udp_len > hdr->caplen)
-    goto copy;
-  payload = f + payload_off;
-  n = udp_len - 8;
-  if (looks_like_sip (payload, n)) {
-    scan_sip (ctx, payload, n);
+  payload = f + udp.payload_offset;
+  if (sdes_pcap_looks_like_sip (payload, udp.payload_len)) {
+    scan_sip (ctx, payload, udp.payload_len);
     goto copy;
   }
-  if (!looks_like_srtp (payload, n) || ctx->keys->len == 0)
+  if (!sdes_pcap_looks_like_rtp (payload, udp.payload_len) || ctx->keys->len == 0)
     goto copy;
 
   ctx->media++;
-  ctx->ip_offset = ip_off;
-  ctx->payload_offset = payload_off;
-  ctx->ipv6 = ipv6;
-  r = receiver_get (ctx, dst);
-  buf = gst_buffer_new_memdup (payload, n);
-  gst_pad_push (r->src, buf);
+  ctx->ip_offset = udp.ip_offset;
+  ctx->payload_offset = udp.payload_offset;
+  ctx->ipv6 = udp.ipv6;
+  r = receiver_get (ctx, udp.dst);
+  gst_pad_push (r->src, gst_buffer_new_memdup (payload, udp.payload_len));
   if (ctx->written)
     return;
   ctx->left_encrypted++;
