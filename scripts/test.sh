@@ -3,7 +3,7 @@
 #   1. every test under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 #   2. the library suites again under valgrind (build-valgrind/)
 #   3. the GObject introspection suite (Python) in the plain build
-#   4. a short libFuzzer run of the a=crypto parser when clang is available (build-fuzz/)
+#   4. short libFuzzer runs (a=crypto parser, sdes-pcap frame parsing) when clang is available (build-fuzz/)
 # Installs missing Debian packages first (scripts/install-deps.sh).
 # Prints "N passed, N failed" at the end; exits non-zero if anything failed.
 set -euo pipefail
@@ -82,23 +82,27 @@ else
 fi
 
 if command -v clang >/dev/null 2>&1; then
-  echo "== libFuzzer smoke run: a=crypto parser"
+  echo "== libFuzzer smoke runs: a=crypto parser, sdes-pcap frame parsing"
   if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang meson setup build-fuzz -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
       -Dgst=disabled -Dsip=disabled -Dtests=true
   fi
   meson compile -C build-fuzz
-  fuzzer=build-fuzz/tests/crypto/fuzz-crypto-attr
-  if [ -x "$fuzzer" ]; then
+  # fuzzer, seed corpus, seconds
+  for spec in "crypto/fuzz-crypto-attr tests/crypto/fuzz/corpus ${SRTPSDES_FUZZ_SECONDS:-30}" \
+              "tools/fuzz-pcap-frame tests/tools/fuzz-corpus ${SRTPSDES_FUZZ_SECONDS:-15}"; do
+    read -r target seeds seconds <<< "$spec"
+    fuzzer=build-fuzz/tests/$target
+    [ -x "$fuzzer" ] || continue
     corpus=$(mktemp -d)
-    if "$fuzzer" -max_total_time="${SRTPSDES_FUZZ_SECONDS:-30}" -print_final_stats=1 \
-        "$corpus" tests/crypto/fuzz/corpus > build-fuzz/fuzz.log 2>&1; then
-      passed=$((passed + 1)); echo "fuzz: $(grep -E 'stat::number_of_executed_units' build-fuzz/fuzz.log)"
+    log=build-fuzz/$(basename "$target").log
+    if "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 "$corpus" "$seeds" > "$log" 2>&1; then
+      passed=$((passed + 1)); echo "fuzz $(basename "$target"): $(grep -E 'stat::number_of_executed_units' "$log")"
     else
-      failed=$((failed + 1)); fail=1; tail -40 build-fuzz/fuzz.log
+      failed=$((failed + 1)); fail=1; tail -40 "$log"
     fi
     rm -rf "$corpus"
-  fi
+  done
 fi
 
 echo
