@@ -140,13 +140,13 @@ describe_media (Phone *p, const gchar *event, GPtrArray *media)
     emit (p, event,
           "\"m\":%u,\"transport\":\"%s\",\"secure\":%s,\"suite\":\"%s\",\"tag\":%u,"
           "\"direction\":\"%s\",\"codec\":\"%s/%u\",\"remote\":\"%s:%u\","
-          "\"local_key_changed\":%s,\"remote_key_changed\":%s",
+          "\"rtcp_mux\":%s,\"local_key_changed\":%s,\"remote_key_changed\":%s",
           d->index, d->profile ? d->profile : "", d->secure ? "true" : "false",
           d->secure && d->local_crypto ? d->local_crypto->suite_name : "",
           d->secure && d->local_crypto ? d->local_crypto->tag : 0,
           direction_name (d->direction), d->encoding_name ? d->encoding_name : "",
           d->clock_rate, d->remote_address ? d->remote_address : "", d->remote_port,
-          d->local_key_changed ? "true" : "false", d->remote_key_changed ? "true" : "false");
+          d->rtcp_mux ? "true" : "false", d->local_key_changed ? "true" : "false", d->remote_key_changed ? "true" : "false");
   }
 }
 
@@ -337,7 +337,7 @@ main (int argc, char **argv)
   g_autofree gchar *tls_cert = NULL, *tls_key = NULL, *ca = NULL, *srtp = NULL,
       *offer = NULL, *record = NULL, *media_address = NULL, *identity = NULL,
       *dump = NULL;
-  gboolean no_verify = FALSE, allow_insecure = FALSE, play = FALSE;
+  gboolean no_verify = FALSE, allow_insecure = FALSE, play = FALSE, rtcp_mux = FALSE;
   gdouble tone = 440.0;
   GOptionEntry entries[] = {
     { "bind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &binds, "SIP URI to bind (repeatable): sip:127.0.0.1:5060;transport=udp, sips:127.0.0.1:5061", "URI" },
@@ -359,6 +359,7 @@ main (int argc, char **argv)
     { "tone", 0, 0, G_OPTION_ARG_DOUBLE, &tone, "Tone to send in Hz (default 440, 0 = silence)", "HZ" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, "Record received audio to a WAV file", "FILE" },
     { "play", 0, 0, G_OPTION_ARG_NONE, &play, "Play received audio (autoaudiosink)", NULL },
+    { "rtcp-mux", 0, 0, G_OPTION_ARG_NONE, &rtcp_mux, "Offer/accept RTP and RTCP on one port (RFC 5761)", NULL },
     { "media-address", 0, 0, G_OPTION_ARG_STRING, &media_address, "Local IP for RTP (default: host of the first --bind)", "IP" },
     { "dump-plaintext", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &dump, "Test rigs: write the plaintext RTP payloads sent to FILE", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &p.json, "One JSON object per event on stdout", NULL },
@@ -404,7 +405,7 @@ main (int argc, char **argv)
     media_address = media_address_from (binds);
   p.media = sdes_media_binding_new (media_address);
   g_object_set (p.media, "tone", tone, "record-location", record, "play", play,
-                "plaintext-dump", dump, NULL);
+                "plaintext-dump", dump, "rtcp-mux", rtcp_mux, NULL);
   if (codecs)
     g_object_set (p.media, "codecs", codecs, NULL);
   g_signal_connect (p.media, "secure-media", G_CALLBACK (on_secure_media), &p);

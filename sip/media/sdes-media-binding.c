@@ -58,6 +58,7 @@ struct _SdesMediaBinding {
   gchar **codecs;
   gchar *plaintext_dump;
   FILE *plaintext_file;   /* written from the streaming thread only */
+  gboolean rtcp_mux;      /* offer RTCP on the RTP port (RFC 5761) */
 
   GSocket *rtp_socket;
   GSocket *rtcp_socket;
@@ -90,6 +91,13 @@ struct _SdesMediaBinding {
    * RTP-only call (no SRTP elements) has counts too. */
   gint plain_sent;
   gint plain_received;
+  /* RTCP out of rtpbin / into rtpbin, for the same reason. */
+  gint plain_rtcp_sent;
+  gint plain_rtcp_received;
+  /* RFC 5761 rtcp-mux negotiated: RTCP leaves by the RTP socket, and what
+   * arrives on it is split by payload type (RFC 5761 §4), RTCP going into
+   * rtpbin through this appsrc. NULL without rtcp-mux. */
+  GstElement *mux_rtcp_src;
   GWeakRef call;
 };
 
@@ -104,6 +112,7 @@ enum {
   PROP_CODECS,
   PROP_RTP_PORT,
   PROP_SECURE,
+  PROP_RTCP_MUX,
   N_PROPS
 };
 
@@ -183,6 +192,9 @@ sdes_media_binding_set_property (GObject *object, guint prop_id,
       g_strfreev (self->codecs);
       self->codecs = g_value_dup_boxed (value);
       break;
+    case PROP_RTCP_MUX:
+      self->rtcp_mux = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -215,6 +227,9 @@ sdes_media_binding_get_property (GObject *object, guint prop_id,
       break;
     case PROP_SECURE:
       g_value_set_boolean (value, self->secure);
+      break;
+    case PROP_RTCP_MUX:
+      g_value_set_boolean (value, self->rtcp_mux);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -288,6 +303,24 @@ sdes_media_binding_class_init (SdesMediaBindingClass *klass)
   props[PROP_SECURE] = g_param_spec_boolean ("secure", NULL,
       "The stream runs through srtpsdesenc/srtpsdesdec", FALSE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesMediaBinding:rtcp-mux:
+   *
+   * Offer RTP and RTCP on one port (RFC 5761: a=rtcp-mux; PEERS §2.13,
+   * mediasoup and WebRTC-era peers expect it). The RTCP port is still
+   * allocated and announced (a=rtcp), so a peer that does not accept mux
+   * gets separate ports. When mux is negotiated, RTCP is sent from the RTP
+   * socket to the peer's RTP port, and the packets arriving on the RTP
+   * socket are split by payload type (RTCP is 192..223). With SRTP, both
+   * use the stream's one key (SRTCP from the same master key). Read by
+   * sdes_media_binding_prepare() (offers) and at the first negotiated
+   * media (answers); the first negotiation decides for the call.
+   *
+   * Since: 0.1
+   */
+  props[PROP_RTCP_MUX] = g_param_spec_boolean ("rtcp-mux", NULL,
+      "Offer/accept RTP and RTCP on one port (RFC 5761)", FALSE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -439,7 +472,7 @@ sdes_media_binding_prepare (SdesMediaBinding *self, GError **error)
 
   local = sdes_local_media_new (self->address);
   stream = sdes_local_media_add_stream (local, SDES_MEDIA_TYPE_AUDIO, self->rtp_port);
-  sdes_local_media_set_rtcp (local, stream, self->rtcp_port, FALSE);
+  sdes_local_media_set_rtcp (local, stream, self->rtcp_port, self->rtcp_mux);
   for (gchar **c = self->codecs; c && *c; c++) {
     const CodecElements *ce = codec_by_name (*c);
     GstElementFactory *f;
@@ -665,6 +698,33 @@ set_crypto (GstElement *element, const SdesCryptoAttr *attr)
   sdes_crypto_free_secret (value);
 }
 
+/* RFC 5761 §4: on a muxed port, RTP and RTCP differ by the second byte
+ * (RTCP packet types 192..223 where RTP would carry a payload type). RTCP
+ * leaves the RTP path here and enters rtpbin's RTCP pad through the
+ * appsrc. Runs in the streaming thread; no lock of ours is held. */
+static GstPadProbeReturn
+demux_rtcp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  SdesMediaBinding *self = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint8 head[2];
+  GstFlowReturn ret;
+
+  if (gst_buffer_extract (buf, 0, head, 2) != 2 || (head[0] & 0xc0) != 0x80 ||
+      head[1] < 192 || head[1] > 223 || gst_buffer_get_size (buf) < 8)
+    return GST_PAD_PROBE_OK;
+  g_signal_emit_by_name (self->mux_rtcp_src, "push-buffer", buf, &ret);
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+add_rtcp_demux (SdesMediaBinding *self, GstElement *element, const gchar *pad_name)
+{
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (element, pad_name);
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, demux_rtcp, self, NULL);
+}
+
 static gboolean
 build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError **error)
 {
@@ -734,6 +794,18 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
     g_object_set (rtcpsrc, "socket", self->rtcp_socket, "close-socket", FALSE, "caps", rtcp_caps, NULL);
   }
 
+  if (desc->rtcp_mux) {
+    /* RFC 5761 §5.1.3: RTCP from and to the RTP port. */
+    g_autoptr (GstCaps) caps = gst_caps_new_empty_simple ("application/x-rtcp");
+
+    g_object_set (self->rtcp_sink, "socket", self->rtp_socket, NULL);
+    if (!(self->mux_rtcp_src = make ("appsrc", error)))
+      return FALSE;
+    g_object_set (self->mux_rtcp_src, "is-live", TRUE, "format", GST_FORMAT_TIME,
+                  "do-timestamp", TRUE, "caps", caps, NULL);
+    gst_object_unref (gst_object_ref_sink (rtcpsrc)); /* no RTCP socket to read */
+    rtcpsrc = self->mux_rtcp_src;
+  }
   gst_bin_add_many (GST_BIN (self->pipeline), self->rtpbin, src, conv, res, capsf, enc, pay,
                     self->valve, self->rtp_sink, self->rtcp_sink, udpsrc, rtcpsrc, depay, dec,
                     conv2, res2, capsf2, tee, q, sink, NULL);
@@ -793,10 +865,18 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
         || !link_pads (self->rtpbin, "send_rtcp_src_0", self->enc, "rtcp_sink_0", error)
         || !link_pads (self->enc, "rtcp_src_0", self->rtcp_sink, "sink", error)
         || !link_pads (udpsrc, "src", self->dec, "rtp_sink", error)
-        || !link_pads (self->dec, "rtp_src", self->rtpbin, "recv_rtp_sink_0", error)
-        || !link_pads (rtcpsrc, "src", self->dec, "rtcp_sink", error)
-        || !link_pads (self->dec, "rtcp_src", self->rtpbin, "recv_rtcp_sink_0", error))
+        || !link_pads (self->dec, "rtp_src", self->rtpbin, "recv_rtp_sink_0", error))
       return FALSE;
+    if (self->mux_rtcp_src) {
+      /* srtpsdesdec authenticates SRTCP arriving on its RTP pad (RFC 5761
+       * §4 payload types) and passes it on with the RTP: split it there. */
+      if (!link_pads (self->mux_rtcp_src, "src", self->rtpbin, "recv_rtcp_sink_0", error))
+        return FALSE;
+      add_rtcp_demux (self, self->dec, "rtp_src");
+    } else if (!link_pads (rtcpsrc, "src", self->dec, "rtcp_sink", error)
+               || !link_pads (self->dec, "rtcp_src", self->rtpbin, "recv_rtcp_sink_0", error)) {
+      return FALSE;
+    }
   } else {
     /* RTP-only fallback: no SRTP element in the path at all. */
     if (!link_pads (self->rtpbin, "send_rtp_src_0", self->rtp_sink, "sink", error)
@@ -804,6 +884,17 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
         || !link_pads (udpsrc, "src", self->rtpbin, "recv_rtp_sink_0", error)
         || !link_pads (rtcpsrc, "src", self->rtpbin, "recv_rtcp_sink_0", error))
       return FALSE;
+    if (self->mux_rtcp_src)
+      add_rtcp_demux (self, udpsrc, "src");
+  }
+  {
+    g_autoptr (GstPad) out = gst_element_get_static_pad (self->rtcp_sink, "sink");
+    g_autoptr (GstPad) in = gst_element_get_static_pad (self->rtpbin, "recv_rtcp_sink_0");
+
+    gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, count_packet, &self->plain_rtcp_sent, NULL);
+    if (in != NULL)
+      gst_pad_add_probe (in, GST_PAD_PROBE_TYPE_BUFFER, count_packet, &self->plain_rtcp_received,
+                         NULL);
   }
 
   g_signal_connect (self->rtpbin, "pad-added", G_CALLBACK (on_recv_pad_added), self);
@@ -1034,6 +1125,8 @@ sdes_media_binding_get_stats (SdesMediaBinding *self, SdesMediaStats *stats)
     } else {
       now.packets_sent = (guint64) (guint) g_atomic_int_get (&self->plain_sent);
       now.packets_received = (guint64) (guint) g_atomic_int_get (&self->plain_received);
+      now.rtcp_sent = (guint64) (guint) g_atomic_int_get (&self->plain_rtcp_sent);
+      now.rtcp_received = (guint64) (guint) g_atomic_int_get (&self->plain_rtcp_received);
     }
     self->stats = now;
   }
@@ -1136,6 +1229,6 @@ sdes_media_binding_stop (SdesMediaBinding *self)
     self->plaintext_file = NULL;
   }
   self->enc = self->dec = self->valve = self->rtp_sink = self->rtcp_sink = NULL;
-  self->rtpbin = self->recv_head = NULL;
+  self->rtpbin = self->recv_head = self->mux_rtcp_src = NULL;
   gst_clear_object (&self->pipeline);
 }

@@ -93,6 +93,17 @@ for c in OPUS PCMA; do
   ok $? "$c call over SRTP: negotiated, secure, received tone at ${hz} Hz"
 done
 
+# 10. rtcp-mux (RFC 5761, PEERS §2.13): both phones offer/accept it; RTCP
+#     flows on the RTP ports, authenticated, and the call is otherwise intact.
+call mux --srtp mandatory --allow-insecure-signaling --rtcp-mux -- \
+  --srtp mandatory --allow-insecure-signaling --rtcp-mux --duration 5
+[ "$(cat "$work/mux.a.status")" = 0 ] && [ "$(field "$work/mux.a.json" media rtcp_mux)" = true ] \
+  && [ "$(field "$work/mux.b.json" media rtcp_mux)" = true ] \
+  && [ "$(field "$work/mux.a.json" summary rtcp_received)" -ge 1 ] \
+  && [ "$(field "$work/mux.b.json" summary rtcp_received)" -ge 1 ] \
+  && [ "$(field "$work/mux.a.json" summary auth_failures)" = 0 ]
+ok $? "rtcp-mux call: negotiated on both sides, SRTCP received on the RTP port both ways ($(field "$work/mux.a.json" summary rtcp_received) / $(field "$work/mux.b.json" summary rtcp_received))"
+
 # 9. sdes-pcap (PEERS §4): a tshark capture of an SRTP call over UDP with
 #    hold/resume, decrypted with the keys of the SIP in the same capture;
 #    the caller's payloads come out byte for byte as it sent them.

@@ -245,6 +245,77 @@ test_two_bindings_call_and_hold (void)
   sdes_media_binding_stop (b);
 }
 
+/* PEERS §2.13 / RFC 5761: with rtcp-mux on both bindings, RTCP travels on
+ * the RTP port both ways (the RTCP sockets get nothing: there is no reader
+ * on them, yet RTCP is counted as authenticated by srtpsdesdec on its RTP
+ * pad, or as delivered into rtpbin for RTP); with it on one side only, the
+ * call keeps separate RTCP ports. @data: policy of both sessions. */
+static void
+test_rtcp_mux (gconstpointer data)
+{
+  SdesSrtpPolicy policy = GPOINTER_TO_INT (data);
+
+  for (guint only_one = 0; only_one < 2; only_one++) {
+    g_autoptr (SdesMediaBinding) a = sdes_media_binding_new ("127.0.0.1");
+    g_autoptr (SdesMediaBinding) b = sdes_media_binding_new ("127.0.0.1");
+    g_autoptr (SdesLocalMedia) la = NULL, lb = NULL;
+    g_autoptr (SdesSession) sa = new_session (), sb = new_session ();
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *offer = NULL, *answer = NULL, *warning = NULL;
+    g_autoptr (GPtrArray) ma = NULL, mb = NULL;
+    const SdesMediaDescription *da, *db;
+    guint status = 0;
+    SdesMediaStats as, bs;
+
+    g_object_set (sa, "policy", policy, NULL);
+    g_object_set (sb, "policy", policy, NULL);
+    g_object_set (a, "rtcp-mux", TRUE, NULL);
+    g_object_set (b, "rtcp-mux", !only_one, NULL);
+    la = sdes_media_binding_prepare (a, &error);
+    g_assert_no_error (error);
+    lb = sdes_media_binding_prepare (b, &error);
+    g_assert_no_error (error);
+    offer = sdes_session_create_offer (sa, la, &error);
+    g_assert_no_error (error);
+    /* RFC 5761 §5.1.1: mux offered; the RTCP socket (RTP port + 1, the
+     * RFC 3550 default, so no a=rtcp) stays bound for a peer that declines. */
+    g_assert_nonnull (strstr (offer, "a=rtcp-mux\r\n"));
+    answer = sdes_session_process_offer (sb, lb, offer, &status, &warning, &error);
+    g_assert_no_error (error);
+    g_assert_true ((strstr (answer, "a=rtcp-mux\r\n") != NULL) == !only_one);
+    g_assert_true (sdes_session_process_answer (sa, "b", answer, &error));
+    g_assert_true (sdes_session_confirm_dialog (sa, "b", &error));
+    ma = sdes_session_get_media (sa, "b");
+    mb = sdes_session_get_media (sb, NULL);
+    da = g_ptr_array_index (ma, 0);
+    db = g_ptr_array_index (mb, 0);
+    g_assert_true (da->rtcp_mux == !only_one && db->rtcp_mux == !only_one);
+    if (!only_one)
+      g_assert_cmpuint (da->remote_rtcp_port, ==, da->remote_port);
+    g_assert_true (sdes_media_binding_apply (a, ma, &error));
+    g_assert_true (sdes_media_binding_apply (b, mb, &error));
+    g_assert_no_error (error);
+
+    /* rtpbin sends its first RTCP within a few seconds. */
+    for (guint i = 0; i < 60; i++) {
+      run_for (100);
+      sdes_media_binding_get_stats (a, &as);
+      sdes_media_binding_get_stats (b, &bs);
+      if (as.rtcp_received > 0 && bs.rtcp_received > 0 && i >= 20)
+        break;
+    }
+    g_assert_cmpuint (as.rtcp_received, >, 0);
+    g_assert_cmpuint (bs.rtcp_received, >, 0);
+    g_assert_cmpuint (as.rtcp_sent, >, 0);
+    g_assert_cmpuint (as.packets_received, >, 50);
+    g_assert_cmpuint (bs.packets_received, >, 50);
+    g_assert_cmpuint (as.auth_failures + bs.auth_failures, ==, 0);
+    g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (b), 440.0, 10.0);
+    sdes_media_binding_stop (a);
+    sdes_media_binding_stop (b);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -255,6 +326,10 @@ main (int argc, char **argv)
   g_test_add_func ("/media/binding/forked-early-media-then-winner-peers-2.3",
                    test_forked_early_media_then_winner);
   g_test_add_func ("/media/binding/two-bindings-call-and-hold", test_two_bindings_call_and_hold);
+  g_test_add_data_func ("/media/binding/rtcp-mux-peers-2.13/srtp",
+                        GINT_TO_POINTER (SDES_SRTP_POLICY_MANDATORY), test_rtcp_mux);
+  g_test_add_data_func ("/media/binding/rtcp-mux-peers-2.13/rtp",
+                        GINT_TO_POINTER (SDES_SRTP_POLICY_OFF), test_rtcp_mux);
   ret = g_test_run ();
   gst_deinit ();
   return ret;
