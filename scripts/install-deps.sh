@@ -20,6 +20,8 @@ PACKAGES=(
   openssl
   # test tools: sanitizers, valgrind, fuzzing, SIP peer, capture, audio analysis
   clang libclang-rt-14-dev valgrind sip-tester tshark sox
+  # an independent SDES implementation for the interop suite (liblinphone)
+  linphone-cli
 )
 
 missing=()
