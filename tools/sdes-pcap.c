@@ -301,24 +301,27 @@ print_summary (Ctx *ctx, gboolean json)
       const GstStructure *s = gst_value_get_structure (gst_value_array_get_value (streams, i));
       guint ssrc = 0, tag = 0, roc = 0;
       gboolean rtcp = FALSE;
-      guint64 packets = 0, auth = 0, replay = 0, unknown = 0;
+      guint64 packets = 0, auth = 0, replay = 0, unknown = 0, invalid = 0;
       const gchar *suite = gst_structure_get_string (s, "suite");
 
       gst_structure_get (s, "ssrc", G_TYPE_UINT, &ssrc, "rtcp", G_TYPE_BOOLEAN, &rtcp,
           "tag", G_TYPE_UINT, &tag, "roc", G_TYPE_UINT, &roc, "packets", G_TYPE_UINT64, &packets,
           "auth-failures", G_TYPE_UINT64, &auth, "replay-drops", G_TYPE_UINT64, &replay,
-          "unknown-key-drops", G_TYPE_UINT64, &unknown, NULL);
+          "unknown-key-drops", G_TYPE_UINT64, &unknown, "invalid-drops", G_TYPE_UINT64, &invalid,
+          NULL);
       if (json)
         printf ("%s{\"to\":\"%s\",\"ssrc\":%u,\"rtcp\":%s,\"suite\":\"%s\",\"tag\":%u,"
             "\"decrypted\":%" G_GUINT64_FORMAT ",\"auth-failures\":%" G_GUINT64_FORMAT
             ",\"replay-drops\":%" G_GUINT64_FORMAT ",\"no-key\":%" G_GUINT64_FORMAT
-            ",\"roc\":%u}", first ? "" : ",", r->name, ssrc,
-            rtcp ? "true" : "false", suite ? suite : "", tag, packets, auth, replay, unknown, roc);
+            ",\"invalid\":%" G_GUINT64_FORMAT ",\"roc\":%u}", first ? "" : ",", r->name, ssrc,
+            rtcp ? "true" : "false", suite ? suite : "", tag, packets, auth, replay, unknown,
+            invalid, roc);
       else
         printf ("  to %-28s %s SSRC %08x  %-24s tag %-3u decrypted %-7" G_GUINT64_FORMAT
             " auth-failures %-5" G_GUINT64_FORMAT " replays %-5" G_GUINT64_FORMAT " no key %-5"
-            G_GUINT64_FORMAT " ROC %u\n", r->name, rtcp ? "SRTCP" : "SRTP ", ssrc,
-            suite ? suite : "-", tag, packets, auth, replay, unknown, roc);
+            G_GUINT64_FORMAT " invalid %-5" G_GUINT64_FORMAT " ROC %u\n", r->name,
+            rtcp ? "SRTCP" : "SRTP ", ssrc, suite ? suite : "-", tag, packets, auth, replay,
+            unknown, invalid, roc);
       first = FALSE;
     }
   }

@@ -407,7 +407,7 @@ test_decrypts_exactly_the_authentic_frames (void)
   /* The forged packet is an authentication failure, the replay a replay. */
   g_assert_nonnull (strstr (summary, "\"ssrc\":286331153,\"rtcp\":false,"
           "\"suite\":\"AES_CM_128_HMAC_SHA1_32\",\"tag\":2,\"decrypted\":17,"
-          "\"auth-failures\":1,\"replay-drops\":1,\"no-key\":0,\"roc\":1}"));
+          "\"auth-failures\":1,\"replay-drops\":1,\"no-key\":0,\"invalid\":0,\"roc\":1}"));
   g_assert_nonnull (strstr (summary, "\"suite\":\"AEAD_AES_128_GCM\",\"tag\":1,\"decrypted\":4,"));
   g_assert_null (strstr (summary, "inline:"));
 }
