@@ -231,6 +231,16 @@ push_packets (GstPad *src, GstBuffer **packets, guint n, guint list_len)
   }
 }
 
+/* gst_event_new_caps() does not take the caps: this drops ours. */
+static void
+push_caps (GstPad *pad, const gchar *text)
+{
+  GstCaps *caps = gst_caps_from_string (text);
+
+  gst_pad_push_event (pad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+}
+
 static int
 run_variant (const gchar *variant, guint n, gboolean tight, guint list_len)
 {
@@ -261,8 +271,8 @@ run_variant (const gchar *variant, guint n, gboolean tight, guint list_len)
     g_error ("%s elements refuse PLAYING", variant);
 
   gst_pad_push_event (src, gst_event_new_stream_start ("bench"));
-  gst_pad_push_event (src, gst_event_new_caps (gst_caps_from_string (
-      "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0")));
+  push_caps (src,
+      "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0");
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (src, gst_event_new_segment (&segment));
 

@@ -242,14 +242,24 @@ stock_request_key (GstElement *dec, guint ssrc, Flow *flow)
   return caps;
 }
 
+/* gst_event_new_caps() does not take the caps: this drops ours. */
+static void
+push_caps (GstPad *pad, const gchar *text)
+{
+  GstCaps *caps = gst_caps_from_string (text);
+
+  gst_pad_push_event (pad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+}
+
 static void
 push_stream_events (GstPad *src)
 {
   GstSegment segment;
 
   gst_pad_push_event (src, gst_event_new_stream_start ("many-streams"));
-  gst_pad_push_event (src, gst_event_new_caps (gst_caps_from_string (
-      "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0")));
+  push_caps (src,
+      "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0");
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (src, gst_event_new_segment (&segment));
 }
@@ -313,8 +323,8 @@ worker_setup_shared (Worker *w)
     return TRUE;
   }
   gst_pad_push_event (w->wire_src, gst_event_new_stream_start ("many-streams-wire"));
-  gst_pad_push_event (w->wire_src, gst_event_new_caps (gst_caps_from_string (
-      "application/x-srtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0")));
+  push_caps (w->wire_src,
+      "application/x-srtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0");
   {
     GstSegment segment;
 
