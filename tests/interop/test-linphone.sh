@@ -93,6 +93,24 @@ for suite in ${SUITES:-AES_CM_128_HMAC_SHA1_80 AES_256_CM_HMAC_SHA1_80 AES_CM_12
   esac
 done
 
+# Hold and resume by re-INVITE against linphone (PEERS §2.1/§2.2): the
+# keys stay (Cisco rekeying rules), audio flows again after the resume.
+linphone hold srtp
+ap=$(port)
+timeout 30 "$phone" --bind "sip:127.0.0.1:$ap;transport=udp" --call "sip:linphone@127.0.0.1:$lsip;transport=udp" \
+  --srtp mandatory --allow-insecure-signaling --duration 8 --hold-after 2 --resume-after 4 --json \
+  > "$work/hold.json" 2> "$work/hold.err"
+st=$?
+sleep 1
+j="$work/hold.json"
+[ $st = 0 ] && [ "$(field "$j" summary held)" = true ] && [ "$(field "$j" summary resumed)" = true ] \
+  && [ "$(field "$j" summary rekeys)" = 0 ] && [ "$(field "$j" summary auth_failures)" = 0 ] \
+  && [ "$(field "$j" summary packets_received)" -gt 200 ] && near "$(field "$j" summary dominant_hz)" 660
+ok $? "hold/resume with linphone: held, resumed, no rekey, $(field "$j" summary packets_received) packets (more than the 2 s before the hold can give), 0 auth failures"
+lhz=$(freq "$work/hold.rec.wav")
+near "$lhz" 440
+ok $? "linphone decrypted our stream across the hold and resume: recording at ${lhz:-?} Hz"
+
 # 4. linphone calls sdes-phone (answering, SRTP mandatory): its offer lists
 #    eleven crypto lines, session parameters included; we take the first.
 bp=$(port)
