@@ -265,9 +265,8 @@ gst_srtp_sdes_key_new_from_attr (SdesCryptoAttr *attr, GError **error)
   if (key->mki_size > 0) {
     /* All key-params have the same MKI length (RFC 4568 §6.1, checked by
      * the parser). */
-    key->mki_block = g_malloc0 (attr->n_keys * (sizeof (srtp_master_key_t) +
+    key->master_keys = g_malloc0 (attr->n_keys * (sizeof (srtp_master_key_t) +
             sizeof (srtp_master_key_t *) + key->mki_size));
-    key->master_keys = key->mki_block;
     key->master_key_ptrs = (srtp_master_key_t **) (key->master_keys + attr->n_keys);
     key->mki_ids = (guint8 *) (key->master_key_ptrs + attr->n_keys);
   }
@@ -508,7 +507,7 @@ gst_srtp_sdes_key_unref (GstSrtpSdesKey *key)
     return;
   sdes_crypto_attr_free (key->attr); /* wipes the key material */
   g_free (key->redacted);
-  g_free (key->mki_block); /* pointers into attr and MKIs: nothing secret */
+  g_free (key->master_keys); /* the MKI block: pointers into attr and MKIs, nothing secret */
   g_free (key);
 }
 

@@ -98,13 +98,12 @@ typedef struct {
   gchar *redacted;
 
   /* Only with MKIs (NULL otherwise, the common case: issue 9 counts
-   * thousands of keys, and these would be 2.5 KB of each): one block of
-   * n_keys srtp_master_key_t, their n_keys pointers, and the n_keys MKIs
-   * of mki_size bytes each in network order. */
+   * thousands of keys, and these would be 2.5 KB of each): one block,
+   * starting at master_keys, of n_keys srtp_master_key_t, their n_keys
+   * pointers, and the n_keys MKIs of mki_size bytes each in network order. */
   srtp_master_key_t *master_keys;
   srtp_master_key_t **master_key_ptrs;
   guint8 *mki_ids;
-  gpointer mki_block;
 } GstSrtpSdesKey;
 
 /* What gst_srtp_sdes_key_count() found. */
