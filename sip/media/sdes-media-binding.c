@@ -308,8 +308,8 @@ sdes_media_binding_class_init (SdesMediaBindingClass *klass)
    *
    * Offer RTP and RTCP on one port (RFC 5761: a=rtcp-mux; PEERS §2.13,
    * mediasoup and WebRTC-era peers expect it). The RTCP port is still
-   * allocated and announced (a=rtcp), so a peer that does not accept mux
-   * gets separate ports. When mux is negotiated, RTCP is sent from the RTP
+   * allocated (RTP port + 1, the RFC 3550 default, so no a=rtcp), so a
+   * peer that does not accept mux gets separate ports. When mux is negotiated, RTCP is sent from the RTP
    * socket to the peer's RTP port, and the packets arriving on the RTP
    * socket are split by payload type (RTCP is 192..223). With SRTP, both
    * use the stream's one key (SRTCP from the same master key). Read by
@@ -755,7 +755,10 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
       || !(capsf = make ("capsfilter", error)) || !(enc = make (codec->encoder, error))
       || !(pay = make (codec->payloader, error)) || !(self->valve = make ("valve", error))
       || !(self->rtp_sink = make ("udpsink", error)) || !(self->rtcp_sink = make ("udpsink", error))
-      || !(udpsrc = make ("udpsrc", error)) || !(rtcpsrc = make ("udpsrc", error))
+      || !(udpsrc = make ("udpsrc", error))
+      /* With rtcp-mux, RTCP comes out of the RTP path (demux_rtcp) into an
+       * appsrc; otherwise it has its own socket. */
+      || !(rtcpsrc = make (desc->rtcp_mux ? "appsrc" : "udpsrc", error))
       || !(depay = make (codec->depayloader, error)) || !(dec = make (codec->decoder, error))
       || !(conv2 = make ("audioconvert", error)) || !(res2 = make ("audioresample", error))
       || !(capsf2 = make ("capsfilter", error)) || !(tee = make ("tee", error))
@@ -780,7 +783,9 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
   g_object_set (self->rtpbin, "latency", 60, NULL);
   g_object_set (self->rtp_sink, "socket", self->rtp_socket, "close-socket", FALSE,
                 "sync", FALSE, "async", FALSE, NULL);
-  g_object_set (self->rtcp_sink, "socket", self->rtcp_socket, "close-socket", FALSE,
+  /* RFC 5761 §5.1.3: with rtcp-mux, RTCP leaves by the RTP socket. */
+  g_object_set (self->rtcp_sink, "socket", desc->rtcp_mux ? self->rtp_socket : self->rtcp_socket,
+                "close-socket", FALSE,
                 "sync", FALSE, "async", FALSE, NULL);
   {
     g_autoptr (GstCaps) rtp_caps = gst_caps_new_simple (
@@ -791,21 +796,19 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
     g_autoptr (GstCaps) rtcp_caps = gst_caps_new_empty_simple (
         self->secure ? "application/x-srtcp" : "application/x-rtcp");
     g_object_set (udpsrc, "socket", self->rtp_socket, "close-socket", FALSE, "caps", rtp_caps, NULL);
-    g_object_set (rtcpsrc, "socket", self->rtcp_socket, "close-socket", FALSE, "caps", rtcp_caps, NULL);
+    if (desc->rtcp_mux) {
+      /* Plaintext RTCP: it joins after srtpsdesdec on a secure call. */
+      g_autoptr (GstCaps) plain_rtcp = gst_caps_new_empty_simple ("application/x-rtcp");
+
+      self->mux_rtcp_src = rtcpsrc;
+      g_object_set (rtcpsrc, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
+                    "caps", plain_rtcp, NULL);
+    } else {
+      g_object_set (rtcpsrc, "socket", self->rtcp_socket, "close-socket", FALSE, "caps", rtcp_caps,
+                    NULL);
+    }
   }
 
-  if (desc->rtcp_mux) {
-    /* RFC 5761 §5.1.3: RTCP from and to the RTP port. */
-    g_autoptr (GstCaps) caps = gst_caps_new_empty_simple ("application/x-rtcp");
-
-    g_object_set (self->rtcp_sink, "socket", self->rtp_socket, NULL);
-    if (!(self->mux_rtcp_src = make ("appsrc", error)))
-      return FALSE;
-    g_object_set (self->mux_rtcp_src, "is-live", TRUE, "format", GST_FORMAT_TIME,
-                  "do-timestamp", TRUE, "caps", caps, NULL);
-    gst_object_unref (gst_object_ref_sink (rtcpsrc)); /* no RTCP socket to read */
-    rtcpsrc = self->mux_rtcp_src;
-  }
   gst_bin_add_many (GST_BIN (self->pipeline), self->rtpbin, src, conv, res, capsf, enc, pay,
                     self->valve, self->rtp_sink, self->rtcp_sink, udpsrc, rtcpsrc, depay, dec,
                     conv2, res2, capsf2, tee, q, sink, NULL);
@@ -870,7 +873,7 @@ build_pipeline (SdesMediaBinding *self, const SdesMediaDescription *desc, GError
     if (self->mux_rtcp_src) {
       /* srtpsdesdec authenticates SRTCP arriving on its RTP pad (RFC 5761
        * §4 payload types) and passes it on with the RTP: split it there. */
-      if (!link_pads (self->mux_rtcp_src, "src", self->rtpbin, "recv_rtcp_sink_0", error))
+      if (!link_pads (rtcpsrc, "src", self->rtpbin, "recv_rtcp_sink_0", error))
         return FALSE;
       add_rtcp_demux (self, self->dec, "rtp_src");
     } else if (!link_pads (rtcpsrc, "src", self->dec, "rtcp_sink", error)
