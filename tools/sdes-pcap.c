@@ -45,15 +45,13 @@ typedef struct {
   /* The frame being processed, for the decoder's output callback. */
   const struct pcap_pkthdr *hdr;
   const guint8 *frame;
-  guint payload_offset; /* of the UDP payload in the frame */
-  guint ip_offset;
-  gboolean ipv6;
+  SdesPcapUdp udp;      /* its IP and UDP offsets */
   gboolean written;
   /* Counts */
   guint64 frames, sip_bodies, crypto_lines, bad_crypto_lines, media, decrypted, left_encrypted;
 } Ctx;
 
-static gint
+static void
 write_frame (Ctx *ctx, const guint8 *data, guint len)
 {
   struct pcap_pkthdr h = *ctx->hdr;
@@ -61,7 +59,6 @@ write_frame (Ctx *ctx, const guint8 *data, guint len)
   h.caplen = len;
   h.len = len + (ctx->hdr->len - ctx->hdr->caplen);
   pcap_dump ((u_char *) ctx->out, &h, data);
-  return 0;
 }
 
 static guint16
@@ -83,18 +80,18 @@ plaintext_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   Ctx *ctx = gst_pad_get_element_private (pad);
   gsize n = gst_buffer_get_size (buf);
-  guint total = ctx->payload_offset + (guint) n;
+  guint total = ctx->udp.payload_offset + (guint) n;
   g_autofree guint8 *frame = g_malloc0 (total);
-  guint8 *ip = frame + ctx->ip_offset;
-  guint8 *udp = frame + ctx->payload_offset - 8;
+  guint8 *ip = frame + ctx->udp.ip_offset;
+  guint8 *udp = frame + ctx->udp.payload_offset - 8;
   guint udp_len = 8 + (guint) n;
 
-  memcpy (frame, ctx->frame, ctx->payload_offset);
-  gst_buffer_extract (buf, 0, frame + ctx->payload_offset, n);
+  memcpy (frame, ctx->frame, ctx->udp.payload_offset);
+  gst_buffer_extract (buf, 0, frame + ctx->udp.payload_offset, n);
   gst_buffer_unref (buf);
   GST_WRITE_UINT16_BE (udp + 4, udp_len);
   GST_WRITE_UINT16_BE (udp + 6, 0);
-  if (ctx->ipv6) {
+  if (ctx->udp.ipv6) {
     guint32 sum = 0;
     guint16 c;
 
@@ -189,7 +186,8 @@ receiver_free (Receiver *r)
 }
 
 /* A key for every receiver, present and future. Returns FALSE when the
- * value does not parse or libsrtp2 cannot use it. */
+ * value does not parse; one that srtpsdesdec refuses (F8, AES-192, ...)
+ * is still listed (and counted in the summary) but no decoder takes it. */
 static gboolean
 add_key (Ctx *ctx, const gchar *value, GError **error)
 {
@@ -238,7 +236,7 @@ scan_sip (Ctx *ctx, const guint8 *p, gsize n)
 static void
 process_frame (Ctx *ctx, int linktype, const struct pcap_pkthdr *hdr, const guint8 *f)
 {
-  SdesPcapUdp udp;
+  const SdesPcapUdp *udp = &ctx->udp;
   const guint8 *payload;
   Receiver *r;
 
@@ -246,22 +244,19 @@ process_frame (Ctx *ctx, int linktype, const struct pcap_pkthdr *hdr, const guin
   ctx->hdr = hdr;
   ctx->frame = f;
   ctx->written = FALSE;
-  if (!sdes_pcap_find_udp (linktype, f, hdr->caplen, &udp))
+  if (!sdes_pcap_find_udp (linktype, f, hdr->caplen, &ctx->udp))
     goto copy;
-  payload = f + udp.payload_offset;
-  if (sdes_pcap_looks_like_sip (payload, udp.payload_len)) {
-    scan_sip (ctx, payload, udp.payload_len);
+  payload = f + udp->payload_offset;
+  if (sdes_pcap_looks_like_sip (payload, udp->payload_len)) {
+    scan_sip (ctx, payload, udp->payload_len);
     goto copy;
   }
-  if (!sdes_pcap_looks_like_rtp (payload, udp.payload_len) || ctx->keys->len == 0)
+  if (!sdes_pcap_looks_like_rtp (payload, udp->payload_len) || ctx->keys->len == 0)
     goto copy;
 
   ctx->media++;
-  ctx->ip_offset = udp.ip_offset;
-  ctx->payload_offset = udp.payload_offset;
-  ctx->ipv6 = udp.ipv6;
-  r = receiver_get (ctx, udp.dst);
-  gst_pad_push (r->src, gst_buffer_new_memdup (payload, udp.payload_len));
+  r = receiver_get (ctx, udp->dst);
+  gst_pad_push (r->src, gst_buffer_new_memdup (payload, udp->payload_len));
   if (ctx->written)
     return;
   ctx->left_encrypted++;
