@@ -27,6 +27,8 @@
  */
 #include <gst/gst.h>
 
+#include "bench-pads.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,16 +233,6 @@ push_packets (GstPad *src, GstBuffer **packets, guint n, guint list_len)
   }
 }
 
-/* gst_event_new_caps() does not take the caps: this drops ours. */
-static void
-push_caps (GstPad *pad, const gchar *text)
-{
-  GstCaps *caps = gst_caps_from_string (text);
-
-  gst_pad_push_event (pad, gst_event_new_caps (caps));
-  gst_caps_unref (caps);
-}
-
 static int
 run_variant (const gchar *variant, guint n, gboolean tight, guint list_len)
 {
@@ -248,7 +240,6 @@ run_variant (const gchar *variant, guint n, gboolean tight, guint list_len)
   GstPad *enc_sink, *dec_src, *src, *sinkpad;
   BenchSink sink = { 0 };
   GstBuffer **packets;
-  GstSegment segment;
   GstPlugin *ours;
   gint64 cpu0, wall0, cpu, wall;
   guint total = WARMUP + n;
@@ -270,11 +261,8 @@ run_variant (const gchar *variant, guint n, gboolean tight, guint list_len)
       gst_element_set_state (enc, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     g_error ("%s elements refuse PLAYING", variant);
 
-  gst_pad_push_event (src, gst_event_new_stream_start ("bench"));
-  push_caps (src,
+  bench_push_stream_events (src, "bench",
       "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0");
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_pad_push_event (src, gst_event_new_segment (&segment));
 
   memset (sink.payload, 0xff, sizeof (sink.payload)); /* G.711 µ-law silence */
   for (guint i = 0; i < sizeof (sink.payload); i += 7)

@@ -58,6 +58,8 @@
  */
 #include <gst/gst.h>
 
+#include "bench-pads.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,26 +244,11 @@ stock_request_key (GstElement *dec, guint ssrc, Flow *flow)
   return caps;
 }
 
-/* gst_event_new_caps() does not take the caps: this drops ours. */
-static void
-push_caps (GstPad *pad, const gchar *text)
-{
-  GstCaps *caps = gst_caps_from_string (text);
-
-  gst_pad_push_event (pad, gst_event_new_caps (caps));
-  gst_caps_unref (caps);
-}
-
 static void
 push_stream_events (GstPad *src)
 {
-  GstSegment segment;
-
-  gst_pad_push_event (src, gst_event_new_stream_start ("many-streams"));
-  push_caps (src,
+  bench_push_stream_events (src, "many-streams",
       "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0");
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_pad_push_event (src, gst_event_new_segment (&segment));
 }
 
 static gchar *
@@ -322,15 +309,8 @@ worker_setup_shared (Worker *w)
     push_stream_events (w->src);
     return TRUE;
   }
-  gst_pad_push_event (w->wire_src, gst_event_new_stream_start ("many-streams-wire"));
-  push_caps (w->wire_src,
+  bench_push_stream_events (w->wire_src, "many-streams-wire",
       "application/x-srtp, media=audio, clock-rate=8000, encoding-name=PCMU, payload=0");
-  {
-    GstSegment segment;
-
-    gst_segment_init (&segment, GST_FORMAT_TIME);
-    gst_pad_push_event (w->wire_src, gst_event_new_segment (&segment));
-  }
   return TRUE;
 }
 
