@@ -12,6 +12,7 @@ PACKAGES=(
   libsrtp2-dev libssl-dev
   libsofia-sip-ua-glib-dev
   libpcap-dev
+  libjson-glib-dev
   check
   # GObject introspection of libsrtpsdes-1.0 (namespace Sdes) and its Python test
   gobject-introspection libgirepository1.0-dev python3-gi
@@ -22,6 +23,8 @@ PACKAGES=(
   clang libclang-rt-14-dev valgrind sip-tester tshark sox
   # an independent SDES implementation for the interop suite (liblinphone)
   linphone-cli
+  # API reference (meson -Ddoc=enabled) and the scale-out test (SIP proxy, dispatcher module)
+  gi-docgen kamailio
 )
 
 missing=()
