@@ -111,6 +111,9 @@ GQuark sdes_engine_error_quark (void);
  *   the policy is mandatory.
  * @SDES_ENGINE_ERROR_ANSWER_NO_MEDIA: the answer rejected every m-line.
  * @SDES_ENGINE_ERROR_KEY_GENERATION: generating a key failed (CSPRNG).
+ * @SDES_ENGINE_ERROR_SDP_LIMIT: the SDP is longer, or has more lines, m=
+ *   lines, attributes, a=crypto lines or formats, than the engine takes (the
+ *   `SDES_SDP_MAX_*` limits). An offer over a limit is refused with 488.
  *
  * Specific failures of the offer/answer engine.
  *
@@ -135,7 +138,79 @@ typedef enum {
   SDES_ENGINE_ERROR_ANSWER_INSECURE,
   SDES_ENGINE_ERROR_ANSWER_NO_MEDIA,
   SDES_ENGINE_ERROR_KEY_GENERATION,
+  SDES_ENGINE_ERROR_SDP_LIMIT,
 } SdesEngineError;
+
+/**
+ * SDES_SDP_MAX_BYTES:
+ *
+ * The largest SDP body the engine parses, in bytes. A SIP message over UDP
+ * is at most 65,535 bytes; an SDES audio/video offer is typically under 2 KB.
+ *
+ * Every SDP body, offer or answer, is checked before Sofia's parser sees
+ * it: lines must end in CRLF (or LF), start with a known `<type>=`, and m=
+ * lines must follow the RFC 4566 §9 grammar. A body outside the grammar is
+ * %SDES_ENGINE_ERROR_BAD_SDP (an offer gets 400); over one of the
+ * `SDES_SDP_MAX_*` limits it is %SDES_ENGINE_ERROR_SDP_LIMIT (488).
+ *
+ * Since: 0.2
+ */
+#define SDES_SDP_MAX_BYTES 65536
+
+/**
+ * SDES_SDP_MAX_LINE_BYTES:
+ *
+ * The longest SDP line, in bytes, without its CRLF.
+ *
+ * Since: 0.2
+ */
+#define SDES_SDP_MAX_LINE_BYTES 4096
+
+/**
+ * SDES_SDP_MAX_LINES:
+ *
+ * The most lines an SDP body may have.
+ *
+ * Since: 0.2
+ */
+#define SDES_SDP_MAX_LINES 2048
+
+/**
+ * SDES_SDP_MAX_MEDIA:
+ *
+ * The most m= lines an SDP body may have.
+ *
+ * Since: 0.2
+ */
+#define SDES_SDP_MAX_MEDIA 32
+
+/**
+ * SDES_SDP_MAX_ATTRIBUTES:
+ *
+ * The most a= lines in one section (the session part, or one m= line's).
+ *
+ * Since: 0.2
+ */
+#define SDES_SDP_MAX_ATTRIBUTES 256
+
+/**
+ * SDES_SDP_MAX_CRYPTO:
+ *
+ * The most a=crypto lines in one section. RFC 4568 §5.1.1 lets an offer list
+ * several keys per stream; deployed phones offer two to six.
+ *
+ * Since: 0.2
+ */
+#define SDES_SDP_MAX_CRYPTO 32
+
+/**
+ * SDES_SDP_MAX_FORMATS:
+ *
+ * The most formats on one m= line: the 128 RTP payload types.
+ *
+ * Since: 0.2
+ */
+#define SDES_SDP_MAX_FORMATS 128
 
 /**
  * SdesSrtpPolicy:

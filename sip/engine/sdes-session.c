@@ -13,6 +13,7 @@
  */
 
 #include "sdes-engine-private.h"
+#include "sdp-guard.h"
 
 #include <string.h>
 #include <stdlib.h>
@@ -623,87 +624,9 @@ join_formats (const sdp_media_t *m)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
-/* Guards Sofia's parser, not a parser of our own. Sofia 1.12 loops
- * allocating format-list nodes until memory runs out when an m= line of a
- * profile it does not know (udptl, RTP/SAVPF, ...) has a format that is not
- * an RFC 4566 token ("m=audio 1 X 0 @a", "...0 101\rxyz", non-ASCII bytes;
- * found by tests/sip/fuzz-sdes-answer.c). RFC 4566 §9 makes every m= field
- * ASCII and every fmt a token, so such input is malformed anyway: it is
- * refused before Sofia sees it. The size cap bounds the work a peer can ask
- * for. */
-#define MAX_SDP_SIZE (1024 * 1024)
-
-static gboolean
-is_token_char (guchar c)
-{
-  /* RFC 4566 §9: token-char */
-  return c == 0x21 || (c >= 0x23 && c <= 0x27) || c == 0x2a || c == 0x2b ||
-         c == 0x2d || c == 0x2e || (c >= 0x30 && c <= 0x39) ||
-         (c >= 0x41 && c <= 0x5a) || (c >= 0x5e && c <= 0x7e);
-}
-
-static gboolean
-m_line_safe (const gchar *line, gsize len)
-{
-  guint field = 0;
-  gboolean in_field = FALSE;
-
-  for (gsize i = 0; i < len; i++) {
-    guchar c = (guchar) line[i];
-
-    /* SP is the only separator (a tab among the formats also loops) */
-    if (c == ' ') {
-      in_field = FALSE;
-      continue;
-    }
-    if (c < 0x21 || c > 0x7e)
-      return FALSE;
-    if (!in_field) {
-      in_field = TRUE;
-      field++;
-    }
-    /* RFC 4566 §9: m=<media token> <port>[/<n>] <token *("/" token)> 1*(SP fmt token) */
-    if (field == 1 && i >= 2 && !is_token_char (c))
-      return FALSE;
-    if (field == 2 && !g_ascii_isdigit (c) && c != '/')
-      return FALSE;
-    if (field == 3 && !is_token_char (c) && c != '/')
-      return FALSE;
-    if (field >= 4 && !is_token_char (c))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-sdp_input_safe (const gchar *sdp, GError **error)
-{
-  gsize size = strnlen (sdp, MAX_SDP_SIZE + 1);
-
-  if (size > MAX_SDP_SIZE) {
-    g_set_error (error, SDES_ENGINE_ERROR, SDES_ENGINE_ERROR_BAD_SDP,
-                 "malformed SDP: larger than %u bytes", MAX_SDP_SIZE);
-    return FALSE;
-  }
-  /* Sofia ends a line at CR or LF, so both start a new one here too. */
-  for (const gchar *line = sdp; *line != '\0';) {
-    gsize len = strcspn (line, "\r\n");
-
-    if (len >= 2 && line[0] == 'm' && line[1] == '=' && !m_line_safe (line, len)) {
-      g_set_error_literal (error, SDES_ENGINE_ERROR, SDES_ENGINE_ERROR_BAD_SDP,
-                           "malformed SDP: m= line with a byte outside the RFC 4566 grammar");
-      return FALSE;
-    }
-    line += len;
-    if (*line != '\0')
-      line++;
-  }
-  return TRUE;
-}
-
 /* Parses @sdp with Sofia. On success the parser lives in @home. */
 static sdp_session_t *
-parse_sdp (su_home_t *home, const gchar *sdp, GError **error)
+parse_sdp_full (su_home_t *home, const gchar *sdp, gboolean *guard_refused, GError **error)
 {
   sdp_parser_t *parser;
   sdp_session_t *session;
@@ -713,8 +636,11 @@ parse_sdp (su_home_t *home, const gchar *sdp, GError **error)
     g_set_error_literal (error, SDES_ENGINE_ERROR, SDES_ENGINE_ERROR_BAD_SDP, "empty SDP");
     return NULL;
   }
-  if (!sdp_input_safe (sdp, error))
+  if (!sdes_sdp_guard_check (sdp, error)) {
+    if (guard_refused)
+      *guard_refused = TRUE;
     return NULL;
+  }
   /* sdp_f_mode_0000: c=0.0.0.0 is the RFC 2543 hold and reads as sendonly. */
   parser = sdp_parse (home, sdp, (issize_t) strlen (sdp), sdp_f_mode_0000);
   perr = sdp_parsing_error (parser);
@@ -751,6 +677,12 @@ parse_sdp (su_home_t *home, const gchar *sdp, GError **error)
     }
   }
   return session;
+}
+
+static sdp_session_t *
+parse_sdp (su_home_t *home, const gchar *sdp, GError **error)
+{
+  return parse_sdp_full (home, sdp, NULL, error);
 }
 
 static guint
@@ -1591,18 +1523,24 @@ process_offer_locked (SdesSession *self, SdesLocalMedia *local_in, const gchar *
   {
     GError *parse_error = NULL;
 
-    session = parse_sdp (home, sdp, &parse_error);
+    gboolean guard_refused = FALSE;
+
+    session = parse_sdp_full (home, sdp, &guard_refused, &parse_error);
     if (session == NULL) {
       gboolean malformed = g_error_matches (parse_error, SDES_ENGINE_ERROR,
                                             SDES_ENGINE_ERROR_BAD_SDP);
 
       /* RFC 3261 §21.4.1: a malformed body is a 400; SDP we understand but
-       * cannot use is "not acceptable here" (§21.4.26). */
+       * cannot use, or will not take that much of, is "not acceptable here"
+       * (§21.4.26). For a body the guard refused, the Warning says which
+       * rule or limit it broke (its messages never quote input); Sofia's
+       * messages quote input and stay out of the header. */
       if (reject_status)
         *reject_status = malformed ? 400 : 488;
       if (reject_warning)
         *reject_warning = g_strdup_printf ("399 %s \"%s\"", self->warn_agent,
-                                           malformed ? "Malformed SDP" : "Unusable SDP");
+                                           guard_refused ? parse_error->message
+                                           : malformed ? "Malformed SDP" : "Unusable SDP");
       g_propagate_error (error, parse_error);
       goto out;
     }
