@@ -3,7 +3,7 @@
 #   1. every test under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 #   2. the library suites again under valgrind (build-valgrind/)
 #   3. the GObject introspection suite (Python) in the plain build
-#   4. short libFuzzer runs (a=crypto parser, sdes-pcap frame parsing) when clang is available (build-fuzz/)
+#   4. short libFuzzer runs of every target (scripts/fuzz.sh --smoke) when clang is available (build-fuzz/)
 # Installs missing Debian packages first (scripts/install-deps.sh).
 # Prints "N passed, N failed" at the end; exits non-zero if anything failed.
 set -euo pipefail
@@ -57,7 +57,7 @@ vg_tests=()
 vg_list=$(meson test -C build-valgrind --list 2>/dev/null)
 while read -r line; do
   case "$line" in
-    srtpsdes:crypto\ /*|srtpsdes:sip\ /*|srtpsdes:agent\ /*|srtpsdes:backend\ /*|"srtpsdes:gst / srtpsdes-elements")
+    srtpsdes:crypto\ /*|srtpsdes:sip\ /*|srtpsdes:agent\ /*|srtpsdes:backend\ /*|"srtpsdes:gst / srtpsdes-elements"|srtpsdes:security\ /\ fuzz-*)
       vg_tests+=("${line##* / }") ;;
   esac
 done <<< "$vg_list"
@@ -82,27 +82,18 @@ else
 fi
 
 if command -v clang >/dev/null 2>&1; then
-  echo "== libFuzzer smoke runs: a=crypto parser, sdes-pcap frame parsing"
-  if [ ! -f build-fuzz/build.ninja ]; then
-    CC=clang meson setup build-fuzz -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
-      -Dgst=disabled -Dsip=disabled -Dtests=true
-  fi
-  meson compile -C build-fuzz
-  # fuzzer, seed corpus, seconds
-  for spec in "crypto/fuzz-crypto-attr tests/crypto/fuzz/corpus ${SRTPSDES_FUZZ_SECONDS:-30}" \
-              "tools/fuzz-pcap-frame tests/tools/fuzz-corpus ${SRTPSDES_FUZZ_SECONDS:-15}"; do
-    read -r target seeds seconds <<< "$spec"
-    fuzzer=build-fuzz/tests/$target
-    [ -x "$fuzzer" ] || continue
-    corpus=$(mktemp -d)
-    log=build-fuzz/$(basename "$target").log
-    if "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 "$corpus" "$seeds" > "$log" 2>&1; then
-      passed=$((passed + 1)); echo "fuzz $(basename "$target"): $(grep -E 'stat::number_of_executed_units' "$log")"
-    else
-      failed=$((failed + 1)); fail=1; tail -40 "$log"
-    fi
-    rm -rf "$corpus"
-  done
+  echo "== libFuzzer smoke runs: every target (scripts/fuzz.sh --smoke), coverage on every library"
+  # The corpora (grown by scripts/fuzz.sh campaigns) are also replayed in
+  # full by the ASan and valgrind builds above, as the *-corpus tests.
+  FUZZ_JOBS=$jobs bash scripts/fuzz.sh --smoke "${SRTPSDES_FUZZ_SECONDS:-15}" || true
+  while IFS='|' read -r name execs cov ft finds rest; do
+    finds=$(echo "$finds" | tr -d ' ')
+    case "$finds" in
+      0) passed=$((passed + 1)) ;;
+      ''|*[!0-9]*) failed=$((failed + 1)); fail=1; echo "fuzz $name: not run" ;;
+      *) failed=$((failed + 1)); fail=1; echo "fuzz $name: $finds finds" ;;
+    esac
+  done < <(tail -n +5 build-fuzz/fuzz-report.md)
 fi
 
 echo
