@@ -406,7 +406,7 @@ answer_taken_mline (Answering *a, guint i, const Slot *slot, GPtrArray *answer_c
   const SdesLocalStream *ls = g_ptr_array_index (a->local->streams, a->taken_by[i]);
   const SdesMediaDescription *prev = sdes_dialog_prev_desc (a->dialog, i);
   Eval *e = &a->evals[i];
-  gboolean mux = ls->rtcp_mux && sdp_attribute_find (m->m_attributes, "rtcp-mux") != NULL;
+  gboolean mux = sdes_sdp_rtcp_mux_agreed (ls, m);
   g_autoptr (SdesMediaDescription) desc = sdes_media_description_new ();
 
   desc->index = i;
@@ -428,7 +428,7 @@ answer_taken_mline (Answering *a, guint i, const Slot *slot, GPtrArray *answer_c
   }
   sdes_media_description_set_change_flags (desc, prev, slot);
 
-  sdes_mline_fill_for_stream (out, ls);
+  sdes_mline_fill_for_stream (out, ls, mux);
   out->codecs = ls->type == SDES_MEDIA_TYPE_IMAGE ? NULL : e->codecs;
   out->rtcp_mux = mux;
   out->direction = desc->direction;

@@ -214,7 +214,7 @@ build_offer (SdesSession *self, SdesLocalMedia *local, SdesSrtpPolicy eff, GErro
 
       if (!prepare_offer_crypto (self, slot, local, ls, error))
         return NULL;
-      sdes_mline_fill_for_stream (&out, ls);
+      sdes_mline_fill_for_stream (&out, ls, FALSE);
       out.rtcp_mux = ls->rtcp_mux && ls->type != SDES_MEDIA_TYPE_IMAGE;
       out.crypto = slot->offered;
       if (slot->offered->len > 0)
@@ -477,7 +477,7 @@ describe_answered_mline (SdesSession *self, const sdp_media_t *m, guint index, c
   if (!check_answered_profile (self, slot, m, index, eff, &remote, error))
     return NULL;
 
-  mux = ls->rtcp_mux && sdp_attribute_find (m->m_attributes, "rtcp-mux") != NULL;
+  mux = sdes_sdp_rtcp_mux_agreed (ls, m);
   if (ls->type != SDES_MEDIA_TYPE_IMAGE) {
     codecs = sdes_sdp_common_codecs (ls, m);
     if (codecs->len == 0) {

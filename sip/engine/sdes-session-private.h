@@ -172,6 +172,8 @@ G_GNUC_INTERNAL guint sdes_sdp_count_crypto (const sdp_media_t *m);
 G_GNUC_INTERNAL const sdp_attribute_t *sdes_sdp_first_crypto (const sdp_media_t *m);
 G_GNUC_INTERNAL gboolean sdes_sdp_has_format (const sdp_media_t *m, const gchar *fmt);
 G_GNUC_INTERNAL gchar *sdes_sdp_join_formats (const sdp_media_t *m);
+G_GNUC_INTERNAL gboolean sdes_sdp_rtcp_mux_agreed (const SdesLocalStream *ls,
+                                                   const sdp_media_t *m);
 G_GNUC_INTERNAL void sdes_media_description_fill_active (SdesMediaDescription *desc,
                                                          const SdesLocalMedia *local,
                                                          const SdesLocalStream *ls,
@@ -195,7 +197,8 @@ typedef struct {
   GPtrArray *attributes;   /* name, value pairs, borrowed; may be NULL */
 } MLineOut;
 
-G_GNUC_INTERNAL void sdes_mline_fill_for_stream (MLineOut *out, const SdesLocalStream *ls);
+G_GNUC_INTERNAL void sdes_mline_fill_for_stream (MLineOut *out, const SdesLocalStream *ls,
+                                                 gboolean mux);
 /* Prints @mlines (MLineOut) as one SDP; must be called with the lock held. */
 G_GNUC_INTERNAL gchar *sdes_session_print_sdp (SdesSession *self, const gchar *address,
                                                GArray *mlines);

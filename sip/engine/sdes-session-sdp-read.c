@@ -283,11 +283,22 @@ sdes_sdp_count_media (const sdp_session_t *session)
   return n;
 }
 
+/* RFC 5761 §5.1.1, RFC 8035: RTP and RTCP share a port iff we want it and
+ * the peer's SDP for this exchange (its offer, or its answer to ours)
+ * carries a=rtcp-mux. Every offer/answer decides anew, so a re-INVITE can
+ * add or drop it (sipwise/rtpengine#28). */
+gboolean
+sdes_sdp_rtcp_mux_agreed (const SdesLocalStream *ls, const sdp_media_t *m)
+{
+  return ls->rtcp_mux && ls->type != SDES_MEDIA_TYPE_IMAGE &&
+         sdp_attribute_find (m->m_attributes, "rtcp-mux") != NULL;
+}
+
+/* Our RTCP port when RTCP is not multiplexed, also for a stream that
+ * wanted rtcp-mux and did not get it. */
 static guint
 local_rtcp_port (const SdesLocalStream *ls)
 {
-  if (ls->rtcp_mux)
-    return ls->port;
   return ls->rtcp_port ? ls->rtcp_port : ls->port + 1;
 }
 

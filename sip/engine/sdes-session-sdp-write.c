@@ -254,8 +254,11 @@ sdes_session_print_sdp (SdesSession *self, const gchar *address, GArray *mlines)
   return text;
 }
 
+/* The m-line of local stream @ls; the caller sets rtcp_mux. @mux: rtcp-mux
+ * is agreed (an answer that accepts it); an offer passes FALSE, nothing is
+ * agreed yet. */
 void
-sdes_mline_fill_for_stream (MLineOut *out, const SdesLocalStream *ls)
+sdes_mline_fill_for_stream (MLineOut *out, const SdesLocalStream *ls, gboolean mux)
 {
   out->port = ls->port;
   out->direction = ls->direction;
@@ -264,8 +267,10 @@ sdes_mline_fill_for_stream (MLineOut *out, const SdesLocalStream *ls)
     out->formats = "t38";
   } else {
     out->codecs = ls->codecs;
-    /* RFC 3605: a=rtcp only when RTCP is not on port + 1. */
-    if (!ls->rtcp_mux && ls->rtcp_port != 0 && ls->rtcp_port != ls->port + 1)
+    /* RFC 3605: a=rtcp only when RTCP is not on port + 1. RFC 5761 §5.1.3:
+     * an offer of rtcp-mux still names the port RTCP falls back to; an
+     * answer that accepts rtcp-mux has no other RTCP port. */
+    if (!mux && ls->rtcp_port != 0 && ls->rtcp_port != ls->port + 1)
       out->rtcp_port = ls->rtcp_port;
   }
 }

@@ -246,6 +246,18 @@ crypto_same (const SdesCryptoAttr *a, const SdesCryptoAttr *b)
   return a->tag == b->tag && sdes_crypto_attr_same_keys (a, b);
 }
 
+/* Same RTCP transport; an inactive description has none. */
+static gboolean
+rtcp_same (const SdesMediaDescription *prev, const SdesMediaDescription *desc)
+{
+  gboolean was_active = prev != NULL && prev->active;
+
+  if (!was_active || !desc->active)
+    return was_active == desc->active;
+  return prev->rtcp_mux == desc->rtcp_mux && prev->local_rtcp_port == desc->local_rtcp_port &&
+         prev->remote_rtcp_port == desc->remote_rtcp_port;
+}
+
 /* A copy of @local_in, else the committed local media, to make an offer
  * or answer with. NULL and SDES_ENGINE_ERROR_WRONG_STATE (@pending_message)
  * while an offer of ours is pending, NULL and
@@ -364,6 +376,7 @@ sdes_media_description_set_change_flags (SdesMediaDescription *desc,
   }
   desc->local_roc_reset = desc->secure && desc->local_key_changed && (new_stream || moved);
   desc->remote_roc_reset = desc->secure && desc->remote_key_changed && (new_stream || moved);
+  desc->rtcp_changed = !rtcp_same (prev, desc);
 }
 
 SdesMediaDescription *

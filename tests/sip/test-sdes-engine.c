@@ -725,16 +725,22 @@ typedef struct {
 } Call;
 
 static void
-call_setup (Call *call, SdesSrtpPolicy caller_policy, SdesSrtpPolicy callee_policy)
+call_prepare (Call *call, SdesSrtpPolicy caller_policy, SdesSrtpPolicy callee_policy)
+{
+  call->caller = session_new (caller_policy, TRUE);
+  call->callee = session_new (callee_policy, TRUE);
+  call->caller_media = local_audio (LOCAL_ADDR, 4000);
+  call->callee_media = local_audio (REMOTE_ADDR, 5000);
+}
+
+/* The initial offer/answer of a prepared @call, confirmed by the caller. */
+static void
+call_negotiate (Call *call)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *offer = NULL;
   g_autofree gchar *answer = NULL;
 
-  call->caller = session_new (caller_policy, TRUE);
-  call->callee = session_new (callee_policy, TRUE);
-  call->caller_media = local_audio (LOCAL_ADDR, 4000);
-  call->callee_media = local_audio (REMOTE_ADDR, 5000);
   offer = sdes_session_create_offer (call->caller, call->caller_media, &error);
   g_assert_no_error (error);
   answer = sdes_session_process_offer (call->callee, call->callee_media, offer, NULL, NULL, &error);
@@ -743,6 +749,13 @@ call_setup (Call *call, SdesSrtpPolicy caller_policy, SdesSrtpPolicy callee_poli
   g_assert_no_error (error);
   g_assert_true (sdes_session_confirm_dialog (call->caller, "callee-tag", &error));
   g_assert_no_error (error);
+}
+
+static void
+call_setup (Call *call, SdesSrtpPolicy caller_policy, SdesSrtpPolicy callee_policy)
+{
+  call_prepare (call, caller_policy, callee_policy);
+  call_negotiate (call);
 }
 
 static void
@@ -1580,6 +1593,167 @@ test_forking_unknown_dialog (void)
 }
 
 /* ------------------------------------------------------------------------- */
+/* rtcp-mux follows re-INVITEs (RFC 5761 §5.1.1)                              */
+/* ------------------------------------------------------------------------- */
+
+/* @caller_mux and @callee_mux: what each end's local media wants. */
+static void
+call_setup_mux (Call *call, gboolean caller_mux, gboolean callee_mux)
+{
+  call_prepare (call, SDES_SRTP_POLICY_MANDATORY, SDES_SRTP_POLICY_MANDATORY);
+  sdes_local_media_set_rtcp (call->caller_media, 0, 0, caller_mux);
+  sdes_local_media_set_rtcp (call->callee_media, 0, 0, callee_mux);
+  call_negotiate (call);
+}
+
+/* The RTCP transport of @desc, whose RTP ports are @local and @remote. */
+static void
+assert_rtcp (const SdesMediaDescription *desc, gboolean mux, guint local, guint remote)
+{
+  g_assert_true (desc->active);
+  g_assert_cmpint (desc->rtcp_mux, ==, mux);
+  g_assert_cmpuint (desc->local_port, ==, local);
+  g_assert_cmpuint (desc->remote_port, ==, remote);
+  g_assert_cmpuint (desc->local_rtcp_port, ==, mux ? local : local + 1);
+  g_assert_cmpuint (desc->remote_rtcp_port, ==, mux ? remote : remote + 1);
+}
+
+/* Only RTCP moved: the keys and ROCs of the call carry on. */
+static void
+assert_keys_kept (const SdesMediaDescription *desc)
+{
+  g_assert_true (desc->secure);
+  g_assert_false (desc->local_key_changed || desc->remote_key_changed);
+  g_assert_false (desc->local_roc_reset || desc->remote_roc_reset);
+}
+
+static gboolean
+has_rtcp_mux (const gchar *sdp)
+{
+  g_autoptr (ParsedSdp) p = parsed_sdp_new (sdp);
+
+  return sdp_attribute_find (nth_media (p, 0)->m_attributes, "rtcp-mux") != NULL;
+}
+
+/* Our re-offer adds (@to_mux) or drops a=rtcp-mux; the peer wants mux all along. */
+static void
+test_rtcp_mux_offerer_reoffer (gconstpointer data)
+{
+  gboolean to_mux = GPOINTER_TO_INT (data);
+  Call call = { 0, };
+  g_autoptr (SdesLocalMedia) media = local_audio (LOCAL_ADDR, 4000);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *reoffer = NULL;
+  g_autofree gchar *answer = NULL;
+  g_autofree gchar *refresh = NULL;
+  g_autoptr (SdesMediaDescription) a0 = NULL;
+  g_autoptr (SdesMediaDescription) a1 = NULL;
+  g_autoptr (SdesMediaDescription) b1 = NULL;
+  g_autoptr (SdesMediaDescription) a2 = NULL;
+
+  call_setup_mux (&call, !to_mux, TRUE);
+  a0 = media_at (call.caller, NULL, 0);
+  assert_rtcp (a0, !to_mux, 4000, 5000);
+
+  sdes_local_media_set_rtcp (media, 0, 0, to_mux);
+  reoffer = sdes_session_create_offer (call.caller, media, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (has_rtcp_mux (reoffer), ==, to_mux);
+  answer = sdes_session_process_offer (call.callee, NULL, reoffer, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* RFC 8035: the answer carries a=rtcp-mux only when the offer did */
+  g_assert_cmpint (has_rtcp_mux (answer), ==, to_mux);
+  g_assert_null (strstr (answer, "a=rtcp:"));
+  g_assert_true (sdes_session_process_answer (call.caller, "callee-tag", answer, &error));
+  g_assert_no_error (error);
+
+  a1 = media_at (call.caller, NULL, 0);
+  b1 = media_at (call.callee, NULL, 0);
+  assert_rtcp (a1, to_mux, 4000, 5000);
+  assert_rtcp (b1, to_mux, 5000, 4000);
+  g_assert_true (a1->rtcp_changed);
+  g_assert_true (b1->rtcp_changed);
+  assert_keys_kept (a1);
+  assert_keys_kept (b1);
+
+  /* a session refresh keeps the new state, and nothing moves */
+  call_reoffer_from_caller (&call, NULL, &refresh);
+  g_assert_cmpint (has_rtcp_mux (refresh), ==, to_mux);
+  a2 = media_at (call.caller, NULL, 0);
+  assert_rtcp (a2, to_mux, 4000, 5000);
+  g_assert_false (a2->rtcp_changed);
+  call_clear (&call);
+}
+
+/* The peer's re-offer adds (@to_mux) or drops a=rtcp-mux; we want mux. */
+static void
+test_rtcp_mux_answerer_reoffer (gconstpointer data)
+{
+  gboolean to_mux = GPOINTER_TO_INT (data);
+  g_autoptr (SdesSession) callee = session_new (SDES_SRTP_POLICY_MANDATORY, TRUE);
+  g_autoptr (SdesLocalMedia) local = local_audio (LOCAL_ADDR, 4000);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *offer1 = NULL;
+  g_autofree gchar *offer2 = NULL;
+  g_autofree gchar *a1 = NULL;
+  g_autofree gchar *a2 = NULL;
+  g_autoptr (SdesMediaDescription) d1 = NULL;
+  g_autoptr (SdesMediaDescription) d2 = NULL;
+  const gchar *mline = "m=audio 5000 RTP/SAVP 0\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n";
+
+  sdes_local_media_set_rtcp (local, 0, 0, TRUE);
+  offer1 = g_strconcat (SDP_HEAD (REMOTE_ADDR), mline, to_mux ? "" : "a=rtcp-mux\r\n", NULL);
+  offer2 = g_strconcat (SDP_HEAD (REMOTE_ADDR), mline, to_mux ? "a=rtcp-mux\r\n" : "", NULL);
+  a1 = sdes_session_process_offer (callee, local, offer1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (has_rtcp_mux (a1), ==, !to_mux);
+  d1 = media_at (callee, NULL, 0);
+  assert_rtcp (d1, !to_mux, 4000, 5000);
+
+  a2 = sdes_session_process_offer (callee, NULL, offer2, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (has_rtcp_mux (a2), ==, to_mux);
+  g_assert_null (strstr (a2, "a=rtcp:"));
+  d2 = media_at (callee, NULL, 0);
+  assert_rtcp (d2, to_mux, 4000, 5000);
+  g_assert_true (d2->rtcp_changed);
+  assert_keys_kept (d2);
+}
+
+/* RFC 5761 §5.1.3: an offer of rtcp-mux names the port RTCP falls back to;
+ * an answer without a=rtcp-mux leaves RTCP there (RFC 5761 §5.1.1). */
+static void
+test_rtcp_mux_refused_falls_back_to_rtcp_port (void)
+{
+  g_autoptr (SdesSession) caller = session_new (SDES_SRTP_POLICY_MANDATORY, TRUE);
+  g_autoptr (SdesLocalMedia) local = local_audio (LOCAL_ADDR, 4000);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *offer = NULL;
+  g_autofree gchar *answer = NULL;
+  g_autoptr (ParsedSdp) p = NULL;
+  g_autoptr (SdesMediaDescription) desc = NULL;
+  const sdp_attribute_t *rtcp;
+
+  sdes_local_media_set_rtcp (local, 0, 4009, TRUE);
+  offer = sdes_session_create_offer (caller, local, &error);
+  g_assert_no_error (error);
+  p = parsed_sdp_new (offer);
+  g_assert_nonnull (sdp_attribute_find (nth_media (p, 0)->m_attributes, "rtcp-mux"));
+  rtcp = sdp_attribute_find (nth_media (p, 0)->m_attributes, "rtcp");
+  g_assert_nonnull (rtcp);
+  g_assert_cmpstr (rtcp->a_value, ==, "4009");
+  answer = g_strconcat (SDP_HEAD (REMOTE_ADDR), "m=audio 5000 RTP/SAVP 0\r\n"
+                        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B "\r\n", NULL);
+  g_assert_true (sdes_session_process_answer (caller, "t", answer, &error));
+  g_assert_no_error (error);
+  desc = media_at (caller, "t", 0);
+  g_assert_false (desc->rtcp_mux);
+  g_assert_cmpuint (desc->local_rtcp_port, ==, 4009);
+  g_assert_cmpuint (desc->remote_rtcp_port, ==, 5001);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Cisco's example, state errors, logging                                     */
 /* ------------------------------------------------------------------------- */
 
@@ -1759,6 +1933,16 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/t38/offerer-rejected-keeps-keys", test_t38_offerer_rejected_keeps_keys);
   g_test_add_func ("/engine/t38/offerer-switch-and-back-fresh-crypto", test_t38_offerer_switch_and_back);
   g_test_add_func ("/engine/forking/three-forks", test_forking_three_forks);
+  g_test_add_data_func ("/engine/rtcp-mux/offerer/reoffer-adds-mux", GINT_TO_POINTER (TRUE),
+                        test_rtcp_mux_offerer_reoffer);
+  g_test_add_data_func ("/engine/rtcp-mux/offerer/reoffer-drops-mux", GINT_TO_POINTER (FALSE),
+                        test_rtcp_mux_offerer_reoffer);
+  g_test_add_data_func ("/engine/rtcp-mux/answerer/reoffer-adds-mux", GINT_TO_POINTER (TRUE),
+                        test_rtcp_mux_answerer_reoffer);
+  g_test_add_data_func ("/engine/rtcp-mux/answerer/reoffer-drops-mux", GINT_TO_POINTER (FALSE),
+                        test_rtcp_mux_answerer_reoffer);
+  g_test_add_func ("/engine/rtcp-mux/refused-falls-back-to-rtcp-port",
+                   test_rtcp_mux_refused_falls_back_to_rtcp_port);
   g_test_add_func ("/engine/forking/unknown-dialog", test_forking_unknown_dialog);
   g_test_add_func ("/engine/cisco/example-answer", test_cisco_example);
   g_test_add_func ("/engine/state/errors-and-glare", test_state_errors);
