@@ -6,16 +6,14 @@
  * The GObject and the public functions; the work is done by the role files
  * below it (sdes-session-private.h lists them). The rules implemented are
  * listed, with their source, in docs/negotiation.md. The short form:
- *   - Cisco Table 46 decides which m-line an answer accepts;
- *   - Cisco Table 44 decides whether an offer may carry keys at all;
+ *   - Cisco "SIP Support for SRTP", Table 46 decides which m-line an answer
+ *     accepts, and its Table 44 whether an offer may carry keys at all;
  *   - RFC 4568 §7.1 (SRTP offer/answer) decides which a=crypto line wins and
  *     what the answer's line looks like;
  *   - RFC 3264 decides m-line bookkeeping (same count and order, port 0).
  */
 
 #include "sdes-session-private.h"
-
-#include <string.h>
 
 G_DEFINE_QUARK (sdes-engine-error-quark, sdes_engine_error)
 
