@@ -36,5 +36,8 @@ struct _SdesLocalMedia {
 
 G_GNUC_INTERNAL SdesLocalMedia *sdes_local_media_copy (const SdesLocalMedia *src);
 G_GNUC_INTERNAL SdesMediaDescription *sdes_media_description_new (void);
+/* SDES_ENGINE_ERROR_INVALID_ARGUMENT unless @local has a stream and every
+ * RTP stream a codec. */
+G_GNUC_INTERNAL gboolean sdes_local_media_validate (const SdesLocalMedia *local, GError **error);
 
 G_END_DECLS

@@ -240,8 +240,8 @@ GType sdes_srtp_policy_get_type (void);
  *   answers 4xx and the caller retries with
  *   sdes_session_create_fallback_offer() (Cisco "securertp fallback").
  * @SDES_OFFER_STYLE_DUAL: under the optional policy, an RTP/AVP m-line
- *   followed by an RTP/SAVP m-line per stream (the Cisco seed's example
- *   offer); the answerer accepts one and sets port 0 on the other.
+ *   followed by an RTP/SAVP m-line per stream (the example offer of Cisco
+ *   "SIP Support for SRTP"); the answerer accepts one and sets port 0 on the other.
  *
  * How an offer looks under %SDES_SRTP_POLICY_OPTIONAL (the other policies
  * always offer one m-line per stream).
@@ -395,8 +395,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdesLocalMedia, sdes_local_media_unref)
  * @local_roc_reset: the send stream starts over with ROC 0: the local key is
  *   new *and* the stream is new or a connection address/port changed. When a
  *   key changes on an unchanged SSRC and address, the ROC continues
- *   (RFC 3711 §3.3.1, RFC 4568 §7.1.4, PEERS §2.1).
+ *   (RFC 3711 §3.3.1, RFC 4568 §7.1.4, sipwise/rtpengine PR#107).
  * @remote_roc_reset: same for the receive stream.
+ * @rtcp_changed: the RTCP transport (@rtcp_mux, @local_rtcp_port,
+ *   @remote_rtcp_port) differs from the previous description of this m-line
+ *   in this dialog (including the stream appearing or disappearing): a
+ *   re-INVITE added or dropped a=rtcp-mux (RFC 5761 §5.1.1) or moved an
+ *   RTCP port, and the media side must move its RTCP sockets.
  *
  * The negotiated state of one m-line: everything a GStreamer pipeline needs.
  * Immutable once handed out; reference counted.
@@ -430,6 +435,7 @@ typedef struct {
   gboolean remote_key_changed;
   gboolean local_roc_reset;
   gboolean remote_roc_reset;
+  gboolean rtcp_changed;
 } SdesMediaDescription;
 
 GType sdes_media_description_get_type (void);

@@ -344,6 +344,26 @@ sdes_local_media_get_n_streams (SdesLocalMedia *media)
   return media->streams->len;
 }
 
+gboolean
+sdes_local_media_validate (const SdesLocalMedia *local, GError **error)
+{
+  if (local->streams->len == 0) {
+    g_set_error_literal (error, SDES_ENGINE_ERROR, SDES_ENGINE_ERROR_INVALID_ARGUMENT,
+                         "local media has no stream");
+    return FALSE;
+  }
+  for (guint i = 0; i < local->streams->len; i++) {
+    const SdesLocalStream *ls = g_ptr_array_index (local->streams, i);
+
+    if (ls->type != SDES_MEDIA_TYPE_IMAGE && ls->codecs->len == 0) {
+      g_set_error (error, SDES_ENGINE_ERROR, SDES_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "local stream %u has no codec", i);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------------- */
 
 typedef struct {

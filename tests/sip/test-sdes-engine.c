@@ -269,7 +269,7 @@ test_answer_skips_unknown_mandatory_param (void)
   g_autoptr (ParsedSdp) p = NULL;
   g_autoptr (SdesCryptoAttr) attr = NULL;
 
-  /* RFC 4568 §6.3.7 / PEERS §2.12: skip, never misparse. */
+  /* RFC 4568 §6.3.7 (livekit/media-sdk PR#73): skip, never misparse. */
   answer = answer_with (callee,
       "m=audio 5000 RTP/SAVP 0\r\n"
       "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A " NEW_PARAM=1\r\n"
@@ -311,7 +311,8 @@ test_answer_mki_refused_when_disabled (void)
   g_autofree gchar *warning = NULL;
   guint status = 0;
 
-  /* PEERS §2.10: implement MKI or reject the line, never accept-and-ignore. */
+  /* asterisk/asterisk#825: implement MKI or reject the line, never
+   * accept-and-ignore. */
   g_object_set (callee, "accept-mki", FALSE, NULL);
   answer = answer_with (callee,
       "m=audio 5000 RTP/SAVP 0\r\n"
@@ -382,7 +383,8 @@ test_answer_no_valid_crypto_falls_back_to_rtp (void)
 static void
 test_answer_tags (void)
 {
-  /* PEERS §2.9: accept tag 0, echo the offer's tag. */
+  /* baresip/baresip#229, sipwise/rtpengine#2098: accept tag 0, echo the
+   * offer's tag. */
   const struct { const gchar *line; guint tag; } cases[] = {
     { "a=crypto:0 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n", 0 },
     { "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n", 7 },
@@ -419,7 +421,7 @@ test_answer_legacy_alias_echoed (void)
   g_autofree gchar *answer = NULL;
   g_autoptr (ParsedSdp) p = NULL;
 
-  /* PEERS §2.7: the legacy name is echoed as spelled. */
+  /* sipwise/rtpengine#736: the legacy name is echoed as spelled. */
   g_object_set (callee, "suites", suites, NULL);
   answer = answer_with (callee, mline, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -514,7 +516,7 @@ test_answer_best_effort_avp_crypto (void)
   g_autoptr (SdesMediaDescription) d1 = media_at (optional, NULL, 0);
   g_autoptr (SdesMediaDescription) d2 = media_at (off, NULL, 0);
 
-  /* RFC 8643 / PEERS §2.5: optional answers RTP/AVP with a=crypto and uses
+  /* RFC 8643 / sipwise/rtpengine#951: optional answers RTP/AVP with a=crypto and uses
    * SRTP; off answers plain RTP. */
   assert_mline (nth_media (p1, 0), "audio", 4000, "RTP/AVP");
   g_assert_cmpuint (n_crypto (nth_media (p1, 0)), ==, 1);
@@ -680,7 +682,8 @@ test_offer_savp_style (void)
   g_assert_cmpuint (n_crypto (m), ==, 2);
   c1 = nth_crypto (m, 0);
   c2 = nth_crypto (m, 1);
-  /* PEERS §2.9: tags from 1; suites in configured order; distinct keys */
+  /* baresip/baresip#229: tags from 1; suites in configured order; distinct
+   * keys */
   g_assert_cmpuint (c1->tag, ==, 1);
   g_assert_cmpint (c1->suite, ==, SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80);
   g_assert_cmpuint (c2->tag, ==, 2);
@@ -701,7 +704,8 @@ test_offer_dual_style (void)
   g_autofree gchar *offer = sdes_session_create_offer (caller, local, NULL);
   g_autoptr (ParsedSdp) p = parsed_sdp_new (offer);
 
-  /* The Cisco seed's example offer: RTP/AVP first, RTP/SAVP with crypto second. */
+  /* The example offer of Cisco "SIP Support for SRTP": RTP/AVP first,
+   * RTP/SAVP with crypto second. */
   g_assert_cmpuint (n_media (p), ==, 2);
   assert_mline (nth_media (p, 0), "audio", 4000, "RTP/AVP");
   g_assert_cmpuint (n_crypto (nth_media (p, 0)), ==, 0);
@@ -721,16 +725,22 @@ typedef struct {
 } Call;
 
 static void
-call_setup (Call *call, SdesSrtpPolicy caller_policy, SdesSrtpPolicy callee_policy)
+call_prepare (Call *call, SdesSrtpPolicy caller_policy, SdesSrtpPolicy callee_policy)
+{
+  call->caller = session_new (caller_policy, TRUE);
+  call->callee = session_new (callee_policy, TRUE);
+  call->caller_media = local_audio (LOCAL_ADDR, 4000);
+  call->callee_media = local_audio (REMOTE_ADDR, 5000);
+}
+
+/* The initial offer/answer of a prepared @call, confirmed by the caller. */
+static void
+call_negotiate (Call *call)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *offer = NULL;
   g_autofree gchar *answer = NULL;
 
-  call->caller = session_new (caller_policy, TRUE);
-  call->callee = session_new (callee_policy, TRUE);
-  call->caller_media = local_audio (LOCAL_ADDR, 4000);
-  call->callee_media = local_audio (REMOTE_ADDR, 5000);
   offer = sdes_session_create_offer (call->caller, call->caller_media, &error);
   g_assert_no_error (error);
   answer = sdes_session_process_offer (call->callee, call->callee_media, offer, NULL, NULL, &error);
@@ -739,6 +749,13 @@ call_setup (Call *call, SdesSrtpPolicy caller_policy, SdesSrtpPolicy callee_poli
   g_assert_no_error (error);
   g_assert_true (sdes_session_confirm_dialog (call->caller, "callee-tag", &error));
   g_assert_no_error (error);
+}
+
+static void
+call_setup (Call *call, SdesSrtpPolicy caller_policy, SdesSrtpPolicy callee_policy)
+{
+  call_prepare (call, caller_policy, callee_policy);
+  call_negotiate (call);
 }
 
 static void
@@ -859,7 +876,7 @@ test_offerer_avp_answer_to_savp_optional (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (SdesMediaDescription) desc = NULL;
 
-  /* PEERS §2.4 (diago#129): never encrypt toward a peer that answered RTP. */
+  /* emiago/diago#129: never encrypt toward a peer that answered RTP. */
   g_assert_true (sdes_session_process_answer (caller, "t", answer, &error));
   g_assert_no_error (error);
   desc = media_at (caller, "t", 0);
@@ -923,7 +940,7 @@ test_mline_order_stable (void)
   before = media_at (caller, NULL, 1);
   g_assert_true (before->secure);
 
-  /* PEERS §2.6: the re-offer keeps both m-lines in place; the refused
+  /* RFC 3264 §8, sipwise/rtpengine#1489: the re-offer keeps both m-lines in place; the refused
    * RTP/AVP one stays at port 0; only the active crypto is re-offered. */
   reoffer = sdes_session_create_offer (caller, NULL, &error);
   g_assert_no_error (error);
@@ -954,7 +971,7 @@ test_fallback_optional (void)
     g_autofree gchar *again = NULL;
     g_autoptr (ParsedSdp) p = NULL;
 
-    /* Cisco "securertp fallback", PEERS §2.4: RTP-only offer, once. */
+    /* Cisco "securertp fallback", baresip/baresip#641: RTP-only offer, once. */
     g_assert_no_error (error);
     p = parsed_sdp_new (fallback);
     g_assert_cmpuint (n_media (p), ==, 1);
@@ -1033,7 +1050,7 @@ test_reoffer_keeps_keys (void)
   call_setup (&call, SDES_SRTP_POLICY_MANDATORY, SDES_SRTP_POLICY_MANDATORY);
   a0 = media_at (call.caller, NULL, 0);
   b0 = media_at (call.callee, NULL, 0);
-  /* PEERS §2.2: a session refresh (SDP-less re-INVITE on our side) re-offers
+  /* sipsorcery-org/sipsorcery#930: a session refresh (SDP-less re-INVITE on our side) re-offers
    * only the active crypto line, same key; nobody rekeys. */
   call_reoffer_from_caller (&call, NULL, &reoffer);
   p = parsed_sdp_new (reoffer);
@@ -1073,7 +1090,7 @@ test_callee_sdp_less_reinvite (void)
 
   call_setup (&call, SDES_SRTP_POLICY_OPTIONAL, SDES_SRTP_POLICY_OPTIONAL);
   b0 = media_at (call.callee, NULL, 0);
-  /* PEERS §2.2 (FreeSWITCH#3158): the callee gets an SDP-less re-INVITE and
+  /* signalwire/freeswitch#3158: the callee gets an SDP-less re-INVITE and
    * must offer; it re-offers the current RTP/SAVP and key, no downgrade. */
   offer = sdes_session_create_offer (call.callee, NULL, &error);
   g_assert_no_error (error);
@@ -1113,8 +1130,8 @@ test_reoffer_local_port_change_rekeys (void)
   g_assert_true (a1->local_key_changed);
   g_assert_true (a1->local_roc_reset);
   g_assert_cmpuint (a1->local_port, ==, 4100);
-  /* the callee saw a new offer address/port and rekeyed too (PEERS §2.1:
-   * address change = new key and ROC 0 both ways) */
+  /* the callee saw a new offer address/port and rekeyed too (pjsip/pjproject
+   * PR#2846: address change = new key and ROC 0 both ways) */
   b1 = media_at (call.callee, NULL, 0);
   g_assert_true (b1->local_key_changed && b1->local_roc_reset);
   g_assert_true (b1->remote_key_changed && b1->remote_roc_reset);
@@ -1144,7 +1161,8 @@ test_answerer_remote_rekey_same_address_keeps_roc (void)
       NULL, NULL, &error);
   g_assert_no_error (error);
   d2 = media_at (callee, NULL, 0);
-  /* PEERS §2.1: new remote key, ROC continues; our key stays (Cisco rekeying) */
+  /* sipwise/rtpengine PR#107: new remote key, ROC continues; our key stays
+   * (Cisco rekeying rules) */
   g_assert_true (d2->remote_key_changed);
   g_assert_false (d2->remote_roc_reset);
   g_assert_false (d2->local_key_changed);
@@ -1172,8 +1190,8 @@ test_answerer_remote_address_change_rekeys (void)
       NULL, NULL, &error);
   g_assert_no_error (error);
   d2 = media_at (callee, NULL, 0);
-  /* Cisco rekeying rules: new connection address -> new key; PEERS §2.1:
-   * ROC 0 both ways */
+  /* Cisco rekeying rules: new connection address -> new key;
+   * pjsip/pjproject PR#2846: ROC 0 both ways */
   g_assert_false (sdes_crypto_attr_same_keys (d1->local_crypto, d2->local_crypto));
   g_assert_true (d2->local_key_changed && d2->local_roc_reset);
   g_assert_true (d2->remote_key_changed && d2->remote_roc_reset);
@@ -1248,7 +1266,7 @@ test_hold_inactive_and_c0000 (void)
   g_assert_cmpuint (nth_media (p2, 0)->m_mode, ==, sdp_inactive);
   g_assert_cmpuint (n_crypto (nth_media (p2, 0)), ==, 1);
 
-  /* RFC 2543 hold (c=0.0.0.0, PEERS §2.2 pjsip PR#5085): answered recvonly,
+  /* RFC 2543 hold (c=0.0.0.0, pjsip/pjproject PR#5085): answered recvonly,
    * not an address change, so no new key; resume keeps the key too. */
   a3 = sdes_session_process_offer (callee, NULL, old_hold, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -1313,7 +1331,7 @@ test_reoffer_dropping_crypto (void)
   g_autoptr (SdesMediaDescription) opt = NULL;
   guint status = 0;
 
-  /* PEERS §2.2 (FreeSWITCH#3158): mandatory refuses the downgrade and keeps
+  /* signalwire/freeswitch#3158: mandatory refuses the downgrade and keeps
    * its state and keys. */
   r1 = sdes_session_process_offer (mandatory, NULL, plain, &status, &warning, &error);
   g_assert_null (r1);
@@ -1360,7 +1378,7 @@ test_t38_answerer_and_back (void)
   g_assert_no_error (error);
   d1 = media_at (callee, NULL, 0);
 
-  /* Cisco "T.38 Fax" / PEERS §2.14: the fax leg is not secured, even under
+  /* Cisco "T.38 Fax" / sipwise/rtpengine#1067: the fax leg is not secured, even under
    * the mandatory policy. */
   a2 = sdes_session_process_offer (callee, NULL, SDP_HEAD (REMOTE_ADDR)
       "m=image 5010 udptl t38\r\na=T38FaxVersion:0\r\n", NULL, NULL, &error);
@@ -1414,7 +1432,7 @@ test_t38_offerer_rejected_keeps_keys (void)
   assert_mline (nth_media (p, 0), "image", 4010, "udptl");
   g_assert_cmpuint (n_crypto (nth_media (p, 0)), ==, 0);
 
-  /* the peer answers 488: PEERS §2.14, the old keys stay */
+  /* the peer answers 488: the old keys stay (signalwire/freeswitch PR#66) */
   sdes_session_cancel_offer (call.caller);
   after = media_at (call.caller, NULL, 0);
   g_assert_true (after->secure);
@@ -1514,7 +1532,7 @@ test_forking_three_forks (void)
   g_signal_connect (caller, "media-changed", G_CALLBACK (on_media_changed), &log);
   g_signal_connect (caller, "dialog-released", G_CALLBACK (on_dialog_released), &log);
 
-  /* PEERS §2.3: one crypto context per To-tag, all usable at once */
+  /* pjsip/pjproject#600: one crypto context per To-tag, all usable at once */
   for (guint i = 0; i < 3; i++) {
     g_autoptr (SdesLocalMedia) remote = local_audio (REMOTE_ADDR, 5000 + 2 * i);
     g_autofree gchar *answer = NULL;
@@ -1575,13 +1593,175 @@ test_forking_unknown_dialog (void)
 }
 
 /* ------------------------------------------------------------------------- */
-/* The seed's example, state errors, logging                                  */
+/* rtcp-mux follows re-INVITEs (RFC 5761 §5.1.1)                              */
+/* ------------------------------------------------------------------------- */
+
+/* @caller_mux and @callee_mux: what each end's local media wants. */
+static void
+call_setup_mux (Call *call, gboolean caller_mux, gboolean callee_mux)
+{
+  call_prepare (call, SDES_SRTP_POLICY_MANDATORY, SDES_SRTP_POLICY_MANDATORY);
+  sdes_local_media_set_rtcp (call->caller_media, 0, 0, caller_mux);
+  sdes_local_media_set_rtcp (call->callee_media, 0, 0, callee_mux);
+  call_negotiate (call);
+}
+
+/* The RTCP transport of @desc, whose RTP ports are @local and @remote. */
+static void
+assert_rtcp (const SdesMediaDescription *desc, gboolean mux, guint local, guint remote)
+{
+  g_assert_true (desc->active);
+  g_assert_cmpint (desc->rtcp_mux, ==, mux);
+  g_assert_cmpuint (desc->local_port, ==, local);
+  g_assert_cmpuint (desc->remote_port, ==, remote);
+  g_assert_cmpuint (desc->local_rtcp_port, ==, mux ? local : local + 1);
+  g_assert_cmpuint (desc->remote_rtcp_port, ==, mux ? remote : remote + 1);
+}
+
+/* Only RTCP moved: the keys and ROCs of the call carry on. */
+static void
+assert_keys_kept (const SdesMediaDescription *desc)
+{
+  g_assert_true (desc->secure);
+  g_assert_false (desc->local_key_changed || desc->remote_key_changed);
+  g_assert_false (desc->local_roc_reset || desc->remote_roc_reset);
+}
+
+static gboolean
+has_rtcp_mux (const gchar *sdp)
+{
+  g_autoptr (ParsedSdp) p = parsed_sdp_new (sdp);
+
+  return sdp_attribute_find (nth_media (p, 0)->m_attributes, "rtcp-mux") != NULL;
+}
+
+/* Our re-offer adds (@to_mux) or drops a=rtcp-mux; the peer wants mux all along. */
+static void
+test_rtcp_mux_offerer_reoffer (gconstpointer data)
+{
+  gboolean to_mux = GPOINTER_TO_INT (data);
+  Call call = { 0, };
+  g_autoptr (SdesLocalMedia) media = local_audio (LOCAL_ADDR, 4000);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *reoffer = NULL;
+  g_autofree gchar *answer = NULL;
+  g_autofree gchar *refresh = NULL;
+  g_autoptr (SdesMediaDescription) a0 = NULL;
+  g_autoptr (SdesMediaDescription) a1 = NULL;
+  g_autoptr (SdesMediaDescription) b1 = NULL;
+  g_autoptr (SdesMediaDescription) a2 = NULL;
+
+  call_setup_mux (&call, !to_mux, TRUE);
+  a0 = media_at (call.caller, NULL, 0);
+  assert_rtcp (a0, !to_mux, 4000, 5000);
+
+  sdes_local_media_set_rtcp (media, 0, 0, to_mux);
+  reoffer = sdes_session_create_offer (call.caller, media, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (has_rtcp_mux (reoffer), ==, to_mux);
+  answer = sdes_session_process_offer (call.callee, NULL, reoffer, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* RFC 8035: the answer carries a=rtcp-mux only when the offer did */
+  g_assert_cmpint (has_rtcp_mux (answer), ==, to_mux);
+  g_assert_null (strstr (answer, "a=rtcp:"));
+  g_assert_true (sdes_session_process_answer (call.caller, "callee-tag", answer, &error));
+  g_assert_no_error (error);
+
+  a1 = media_at (call.caller, NULL, 0);
+  b1 = media_at (call.callee, NULL, 0);
+  assert_rtcp (a1, to_mux, 4000, 5000);
+  assert_rtcp (b1, to_mux, 5000, 4000);
+  g_assert_true (a1->rtcp_changed);
+  g_assert_true (b1->rtcp_changed);
+  assert_keys_kept (a1);
+  assert_keys_kept (b1);
+
+  /* a session refresh keeps the new state, and nothing moves */
+  call_reoffer_from_caller (&call, NULL, &refresh);
+  g_assert_cmpint (has_rtcp_mux (refresh), ==, to_mux);
+  a2 = media_at (call.caller, NULL, 0);
+  assert_rtcp (a2, to_mux, 4000, 5000);
+  g_assert_false (a2->rtcp_changed);
+  call_clear (&call);
+}
+
+/* The peer's re-offer adds (@to_mux) or drops a=rtcp-mux; we want mux. */
+static void
+test_rtcp_mux_answerer_reoffer (gconstpointer data)
+{
+  gboolean to_mux = GPOINTER_TO_INT (data);
+  g_autoptr (SdesSession) callee = session_new (SDES_SRTP_POLICY_MANDATORY, TRUE);
+  g_autoptr (SdesLocalMedia) local = local_audio (LOCAL_ADDR, 4000);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *offer1 = NULL;
+  g_autofree gchar *offer2 = NULL;
+  g_autofree gchar *a1 = NULL;
+  g_autofree gchar *a2 = NULL;
+  g_autoptr (SdesMediaDescription) d1 = NULL;
+  g_autoptr (SdesMediaDescription) d2 = NULL;
+  const gchar *mline = "m=audio 5000 RTP/SAVP 0\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n";
+
+  sdes_local_media_set_rtcp (local, 0, 0, TRUE);
+  offer1 = g_strconcat (SDP_HEAD (REMOTE_ADDR), mline, to_mux ? "" : "a=rtcp-mux\r\n", NULL);
+  offer2 = g_strconcat (SDP_HEAD (REMOTE_ADDR), mline, to_mux ? "a=rtcp-mux\r\n" : "", NULL);
+  a1 = sdes_session_process_offer (callee, local, offer1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (has_rtcp_mux (a1), ==, !to_mux);
+  d1 = media_at (callee, NULL, 0);
+  assert_rtcp (d1, !to_mux, 4000, 5000);
+
+  a2 = sdes_session_process_offer (callee, NULL, offer2, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (has_rtcp_mux (a2), ==, to_mux);
+  g_assert_null (strstr (a2, "a=rtcp:"));
+  d2 = media_at (callee, NULL, 0);
+  assert_rtcp (d2, to_mux, 4000, 5000);
+  g_assert_true (d2->rtcp_changed);
+  assert_keys_kept (d2);
+}
+
+/* RFC 5761 §5.1.3: an offer of rtcp-mux names the port RTCP falls back to;
+ * an answer without a=rtcp-mux leaves RTCP there (RFC 5761 §5.1.1). */
+static void
+test_rtcp_mux_refused_falls_back_to_rtcp_port (void)
+{
+  g_autoptr (SdesSession) caller = session_new (SDES_SRTP_POLICY_MANDATORY, TRUE);
+  g_autoptr (SdesLocalMedia) local = local_audio (LOCAL_ADDR, 4000);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *offer = NULL;
+  g_autofree gchar *answer = NULL;
+  g_autoptr (ParsedSdp) p = NULL;
+  g_autoptr (SdesMediaDescription) desc = NULL;
+  const sdp_attribute_t *rtcp;
+
+  sdes_local_media_set_rtcp (local, 0, 4009, TRUE);
+  offer = sdes_session_create_offer (caller, local, &error);
+  g_assert_no_error (error);
+  p = parsed_sdp_new (offer);
+  g_assert_nonnull (sdp_attribute_find (nth_media (p, 0)->m_attributes, "rtcp-mux"));
+  rtcp = sdp_attribute_find (nth_media (p, 0)->m_attributes, "rtcp");
+  g_assert_nonnull (rtcp);
+  g_assert_cmpstr (rtcp->a_value, ==, "4009");
+  answer = g_strconcat (SDP_HEAD (REMOTE_ADDR), "m=audio 5000 RTP/SAVP 0\r\n"
+                        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B "\r\n", NULL);
+  g_assert_true (sdes_session_process_answer (caller, "t", answer, &error));
+  g_assert_no_error (error);
+  desc = media_at (caller, "t", 0);
+  g_assert_false (desc->rtcp_mux);
+  g_assert_cmpuint (desc->local_rtcp_port, ==, 4009);
+  g_assert_cmpuint (desc->remote_rtcp_port, ==, 5001);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Cisco's example, state errors, logging                                     */
 /* ------------------------------------------------------------------------- */
 
 static void
-test_seed_cisco_example (void)
+test_cisco_example (void)
 {
-  /* Cisco seed, "SDP Negotiation" example (the crypto line joined). */
+  /* Cisco "SIP Support for SRTP", "SDP Negotiation" example (the crypto line
+   * joined). */
   const gchar *offer =
       "v=0\r\n"
       "o=CiscoSystemsSIP-GW-UserAgent 7826 3751 IN IP4 172.18.193.98\r\n"
@@ -1604,7 +1784,7 @@ test_seed_cisco_example (void)
 
   g_assert_no_error (error);
   p = parsed_sdp_new (answer);
-  /* The seed's answer: m=audio 0 RTP/AVP 0, m=audio 49170 RTP/SAVP 0 with
+  /* Cisco's example answer: m=audio 0 RTP/AVP 0, m=audio 49170 RTP/SAVP 0 with
    * crypto tag 1, same suite, own key, |2^20|1:32 */
   assert_mline (nth_media (p, 0), "audio", 0, "RTP/AVP");
   assert_mline (nth_media (p, 1), "audio", 49170, "RTP/SAVP");
@@ -1714,16 +1894,16 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/sdp/origin-unique-per-session", test_origin_unique_per_session);
   g_test_add_func ("/engine/answer/crypto/negotiated-params-echoed-declarative-not", test_answer_session_params);
   g_test_add_func ("/engine/answer/crypto/kdr-line-skipped", test_answer_skips_kdr_line);
-  g_test_add_func ("/engine/answer/crypto/unknown-mandatory-param-skipped-peers-2.12", test_answer_skips_unknown_mandatory_param);
+  g_test_add_func ("/engine/answer/crypto/unknown-mandatory-param-skipped", test_answer_skips_unknown_mandatory_param);
   g_test_add_func ("/engine/answer/crypto/mki-and-lifetime-mirrored", test_answer_mki_mirrored);
-  g_test_add_func ("/engine/answer/crypto/mki-refused-when-disabled-peers-2.10", test_answer_mki_refused_when_disabled);
+  g_test_add_func ("/engine/answer/crypto/mki-refused-when-disabled", test_answer_mki_refused_when_disabled);
   g_test_add_func ("/engine/answer/crypto/none-valid-488", test_answer_no_valid_crypto_488);
   g_test_add_func ("/engine/answer/crypto/none-valid-falls-back-to-rtp", test_answer_no_valid_crypto_falls_back_to_rtp);
-  g_test_add_func ("/engine/answer/crypto/tags-accept-0-and-echo-peers-2.9", test_answer_tags);
-  g_test_add_func ("/engine/answer/crypto/legacy-alias-echoed-peers-2.7", test_answer_legacy_alias_echoed);
+  g_test_add_func ("/engine/answer/crypto/tags-accept-0-and-echo", test_answer_tags);
+  g_test_add_func ("/engine/answer/crypto/legacy-alias-echoed", test_answer_legacy_alias_echoed);
   g_test_add_func ("/engine/answer/savpf-accepted-with-feedback", test_answer_savpf);
   g_test_add_func ("/engine/answer/dtls-srtp-declined-cleanly", test_answer_dtls_declined);
-  g_test_add_func ("/engine/answer/best-effort-avp-crypto-peers-2.5", test_answer_best_effort_avp_crypto);
+  g_test_add_func ("/engine/answer/best-effort-avp-crypto", test_answer_best_effort_avp_crypto);
   g_test_add_func ("/engine/answer/audio-video-independent", test_answer_audio_video_independent);
   g_test_add_func ("/engine/answer/table44/insecure-signaling", test_answer_table44_insecure_signaling);
   for (guint i = 0; i < G_N_ELEMENTS (table44_cases); i++)
@@ -1733,28 +1913,38 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/offerer/keys-cross-match", test_call_keys_cross_match);
   for (guint i = 0; i < G_N_ELEMENTS (answer_checks); i++)
     g_test_add_data_func (answer_checks[i].path, &answer_checks[i], test_answer_check);
-  g_test_add_func ("/engine/offerer/answer/avp-to-savp-offer-under-optional-peers-2.4", test_offerer_avp_answer_to_savp_optional);
+  g_test_add_func ("/engine/offerer/answer/avp-to-savp-offer-under-optional", test_offerer_avp_answer_to_savp_optional);
   g_test_add_func ("/engine/offerer/answer/dual-offer-avp-chosen-needs-policy", test_offerer_dual_answer_picks_avp);
-  g_test_add_func ("/engine/reinvite/mline-order-stable-peers-2.6", test_mline_order_stable);
-  g_test_add_func ("/engine/fallback/optional-488-415-606-once-peers-2.4", test_fallback_optional);
+  g_test_add_func ("/engine/reinvite/mline-order-stable", test_mline_order_stable);
+  g_test_add_func ("/engine/fallback/optional-488-415-606-once", test_fallback_optional);
   g_test_add_func ("/engine/fallback/mandatory-none", test_fallback_mandatory);
   g_test_add_func ("/engine/fallback/other-status-refused", test_fallback_bad_status);
   g_test_add_func ("/engine/fallback/offer-had-no-srtp", test_fallback_after_rtp_only_offer);
-  g_test_add_func ("/engine/reinvite/reoffer-keeps-keys-peers-2.2", test_reoffer_keeps_keys);
-  g_test_add_func ("/engine/reinvite/sdp-less-reoffers-savp-peers-2.2", test_callee_sdp_less_reinvite);
-  g_test_add_func ("/engine/reinvite/local-port-change-rekeys-peers-2.1", test_reoffer_local_port_change_rekeys);
-  g_test_add_func ("/engine/reinvite/remote-rekey-same-address-keeps-roc-peers-2.1", test_answerer_remote_rekey_same_address_keeps_roc);
+  g_test_add_func ("/engine/reinvite/reoffer-keeps-keys", test_reoffer_keeps_keys);
+  g_test_add_func ("/engine/reinvite/sdp-less-reoffers-savp", test_callee_sdp_less_reinvite);
+  g_test_add_func ("/engine/reinvite/local-port-change-rekeys", test_reoffer_local_port_change_rekeys);
+  g_test_add_func ("/engine/reinvite/remote-rekey-same-address-keeps-roc", test_answerer_remote_rekey_same_address_keeps_roc);
   g_test_add_func ("/engine/reinvite/remote-address-change-rekeys", test_answerer_remote_address_change_rekeys);
   g_test_add_func ("/engine/reinvite/drop-crypto-only-if-policy-allows", test_reoffer_dropping_crypto);
   g_test_add_func ("/engine/hold/sendonly-answer-keeps-crypto", test_hold_sendonly_answer_keeps_crypto);
   g_test_add_func ("/engine/hold/inactive-and-c0000", test_hold_inactive_and_c0000);
   g_test_add_func ("/engine/hold/offerer-sendonly", test_hold_from_offerer);
-  g_test_add_func ("/engine/t38/answerer-unsecured-and-back-peers-2.14", test_t38_answerer_and_back);
-  g_test_add_func ("/engine/t38/offerer-rejected-keeps-keys-peers-2.14", test_t38_offerer_rejected_keeps_keys);
+  g_test_add_func ("/engine/t38/answerer-unsecured-and-back", test_t38_answerer_and_back);
+  g_test_add_func ("/engine/t38/offerer-rejected-keeps-keys", test_t38_offerer_rejected_keeps_keys);
   g_test_add_func ("/engine/t38/offerer-switch-and-back-fresh-crypto", test_t38_offerer_switch_and_back);
-  g_test_add_func ("/engine/forking/three-forks-peers-2.3", test_forking_three_forks);
+  g_test_add_func ("/engine/forking/three-forks", test_forking_three_forks);
+  g_test_add_data_func ("/engine/rtcp-mux/offerer/reoffer-adds-mux", GINT_TO_POINTER (TRUE),
+                        test_rtcp_mux_offerer_reoffer);
+  g_test_add_data_func ("/engine/rtcp-mux/offerer/reoffer-drops-mux", GINT_TO_POINTER (FALSE),
+                        test_rtcp_mux_offerer_reoffer);
+  g_test_add_data_func ("/engine/rtcp-mux/answerer/reoffer-adds-mux", GINT_TO_POINTER (TRUE),
+                        test_rtcp_mux_answerer_reoffer);
+  g_test_add_data_func ("/engine/rtcp-mux/answerer/reoffer-drops-mux", GINT_TO_POINTER (FALSE),
+                        test_rtcp_mux_answerer_reoffer);
+  g_test_add_func ("/engine/rtcp-mux/refused-falls-back-to-rtcp-port",
+                   test_rtcp_mux_refused_falls_back_to_rtcp_port);
   g_test_add_func ("/engine/forking/unknown-dialog", test_forking_unknown_dialog);
-  g_test_add_func ("/engine/seed/cisco-example-answer", test_seed_cisco_example);
+  g_test_add_func ("/engine/cisco/example-answer", test_cisco_example);
   g_test_add_func ("/engine/state/errors-and-glare", test_state_errors);
   g_test_add_func ("/engine/logging/no-key-material", test_no_key_in_logs);
 
