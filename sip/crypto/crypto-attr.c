@@ -13,6 +13,15 @@
 /* From crypto-suite.c: case-insensitive lookup of a name or alias. */
 const gchar *sdes_crypto_suite_lookup (const gchar *name, gsize len, SdesCryptoSuite *suite);
 
+/**
+ * sdes_crypto_error_quark:
+ *
+ * The error domain of the a=crypto library (#SDES_CRYPTO_ERROR).
+ *
+ * Returns: the #GQuark of the domain.
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (sdes-crypto-error-quark, sdes_crypto_error)
 
 G_DEFINE_ENUM_TYPE (SdesCryptoError, sdes_crypto_error,
@@ -638,6 +647,9 @@ append_key_params (GString *out, const SdesKeyParam *keys, guint n, gboolean red
  * sdes_crypto_redact_extension:
  * @extension: an optional session parameter such as `-FOO=value`
  *
+ * Makes an unknown session parameter safe to log: a peer may put key material
+ * anywhere in it.
+ *
  * Returns: (transfer full): its log-safe form: the name (at most 24
  *   characters of `[-A-Za-z0-9_]`), with anything after it replaced by
  *   `<redacted>` (`-FOO=<redacted>`); a longer name becomes `-<redacted>`.
@@ -988,6 +1000,9 @@ sdes_crypto_attr_regenerate_keys (SdesCryptoAttr *attr, GError **error)
 /**
  * sdes_crypto_attr_copy:
  * @attr: an attribute
+ *
+ * Copies @attr, key material included; free the copy with
+ * sdes_crypto_attr_free(), which wipes it.
  *
  * Returns: (transfer full): a deep copy (key material included).
  *

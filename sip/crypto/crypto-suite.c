@@ -68,6 +68,9 @@ G_DEFINE_ENUM_TYPE (SdesCryptoSuite, sdes_crypto_suite,
  * sdes_crypto_suite_get_info:
  * @suite: a suite
  *
+ * The suite table row of @suite: key and salt lengths, tag lengths, lifetime
+ * limit.
+ *
  * Returns: (transfer none) (nullable): the table row for @suite, or %NULL if
  *   @suite is out of range.
  *
@@ -110,6 +113,9 @@ sdes_crypto_suite_lookup (const gchar *name, gsize len, SdesCryptoSuite *suite)
  * @name: a suite name (RFC name or legacy alias, any case)
  * @suite: (out): the suite
  *
+ * Looks a crypto-suite name up in the suite table (RFC 4568 §6.2, RFC 6188,
+ * RFC 7714), accepting the legacy aliases some peers send.
+ *
  * Returns: %TRUE if @name names a known suite.
  *
  * Since: 0.1
@@ -130,6 +136,8 @@ sdes_crypto_suite_from_name (const gchar *name, SdesCryptoSuite *suite)
 /**
  * sdes_crypto_suite_to_string:
  * @suite: a suite
+ *
+ * The name of @suite as written in an a=crypto line.
  *
  * Returns: (transfer none): the RFC name of @suite, or "unknown".
  *

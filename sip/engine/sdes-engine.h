@@ -5,9 +5,9 @@
  */
 
 /**
- * SECTION:sdes-engine
- * @title: SdesSession
- * @short_description: RFC 4568 / RFC 3264 offer/answer for SDES-SRTP, no network
+ * SdesSession:
+ *
+ * RFC 4568 / RFC 3264 offer/answer for SDES-SRTP, with no network.
  *
  * #SdesSession is the negotiation state of one call. It takes SDP text in and
  * gives SDP text out, plus one #SdesMediaDescription per m-line that tells the

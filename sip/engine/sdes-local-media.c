@@ -98,6 +98,8 @@ sdes_local_media_new (const gchar *address)
  * sdes_local_media_ref:
  * @media: a #SdesLocalMedia
  *
+ * Takes a reference on @media.
+ *
  * Returns: (transfer full): @media with one more reference.
  *
  * Since: 0.1
@@ -279,6 +281,9 @@ sdes_local_media_add_attribute (SdesLocalMedia *media, guint stream,
  * @stream: stream index
  * @direction: the direction we want (hold: %SDES_DIRECTION_SENDONLY)
  *
+ * Sets the direction of one stream for the next offer or answer (a=sendrecv,
+ * a=sendonly, ...).
+ *
  * Since: 0.1
  */
 void
@@ -318,6 +323,9 @@ sdes_local_media_set_port (SdesLocalMedia *media, guint stream, guint port)
  * @media: a #SdesLocalMedia
  * @address: new connection address
  *
+ * Changes the connection address written in the next offer or answer (c=
+ * line).
+ *
  * Since: 0.1
  */
 void
@@ -332,6 +340,8 @@ sdes_local_media_set_address (SdesLocalMedia *media, const gchar *address)
 /**
  * sdes_local_media_get_n_streams:
  * @media: a #SdesLocalMedia
+ *
+ * The number of streams added with sdes_local_media_add_stream().
  *
  * Returns: the number of streams.
  *
@@ -386,6 +396,8 @@ sdes_media_description_new (void)
 /**
  * sdes_media_description_ref:
  * @desc: a #SdesMediaDescription
+ *
+ * Takes a reference on @desc.
  *
  * Returns: (transfer full): @desc with one more reference.
  *

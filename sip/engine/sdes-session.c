@@ -15,6 +15,15 @@
 
 #include "sdes-session-private.h"
 
+/**
+ * sdes_engine_error_quark:
+ *
+ * The error domain of the offer/answer engine (#SDES_ENGINE_ERROR).
+ *
+ * Returns: the #GQuark of the domain.
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (sdes-engine-error-quark, sdes_engine_error)
 
 #define DEFAULT_POLICY SDES_SRTP_POLICY_OPTIONAL
@@ -584,6 +593,9 @@ sdes_session_get_rejection (SdesSession *self, gchar **warning)
  * @dialog_tag: (nullable): a dialog; %NULL for the confirmed dialog (or the
  *   only one)
  *
+ * The negotiated state of every m-line in one dialog, as last committed by an
+ * offer/answer exchange.
+ *
  * Returns: (transfer container) (element-type SdesMediaDescription) (nullable):
  *   the current descriptions, one per m-line, or %NULL if that dialog has
  *   none.
@@ -628,6 +640,9 @@ compare_tags (gconstpointer a, gconstpointer b)
  * sdes_session_list_dialogs:
  * @self: a #SdesSession
  *
+ * The dialogs (To-tags) the session keeps media state for: one, or several
+ * while a call is forked.
+ *
  * Returns: (transfer full) (array zero-terminated=1): the tags of the dialogs
  *   that have media state ("" for the untagged dialog of an incoming call).
  *
@@ -655,6 +670,9 @@ sdes_session_list_dialogs (SdesSession *self)
 /**
  * sdes_session_has_pending_offer:
  * @self: a #SdesSession
+ *
+ * Whether an offer made by sdes_session_create_offer() still waits for its
+ * answer.
  *
  * Returns: %TRUE while an offer of ours awaits its answer (or confirmation).
  *
