@@ -34,7 +34,7 @@
  * Since: 0.1
  */
 
-#include "sofia-decls.h"
+#include "sdes-call-private.h"
 
 #include <string.h>
 #include <glib/gstdio.h>
@@ -174,83 +174,83 @@ agent_redirect_su_logs_once (void)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Helpers used by sdes-call.c                                                */
+/* The calls' host (SdesCallHost, sdes-call-private.h)                        */
 /* ------------------------------------------------------------------------- */
 
-nua_t *
-_sdes_agent_get_nua (SdesAgent *agent)
+static SdesCall *agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
+                             SdesSrtpPolicy policy, GError **error);
+
+static nua_t *
+agent_host_get_nua (GObject *host)
 {
-  return agent->shutdown_requested ? NULL : agent->nua;
+  SdesAgent *self = SDES_AGENT (host);
+
+  return self->shutdown_requested ? NULL : self->nua;
 }
 
-SdesLocalMedia *
-_sdes_agent_get_local_media (SdesAgent *agent)
+/* RFC 3261 §22.2/§22.3/§22.4: the Authorization (401) or
+ * Proxy-Authorization (407) answering the challenge of @sip, made by
+ * Sofia's auth client from our credentials. The library's one digest path:
+ * REGISTER (agent_handle_register_response()) and INVITE (the call) both
+ * re-send their request with these headers. The password only lives in
+ * @home, which the caller frees. */
+static gboolean
+agent_host_authorize (GObject *host, int status, sip_t const *sip, const gchar *method,
+                      url_t const *uri, su_home_t *home, msg_header_t **headers)
 {
-  return agent->local_media;
+  SdesAgent *self = SDES_AGENT (host);
+  msg_auth_t const *challenge;
+  msg_hclass_t *cred_class;
+  auth_client_t *auc = NULL;
+
+  if (sip == NULL || self->auth_username == NULL || (status != 401 && status != 407))
+    return FALSE;
+  challenge = status == 401 ? (msg_auth_t const *) sip->sip_www_authenticate
+                            : (msg_auth_t const *) sip->sip_proxy_authenticate;
+  cred_class = status == 401 ? sip_authorization_class : sip_proxy_authorization_class;
+  *headers = NULL;
+  return challenge != NULL &&
+         auc_challenge (&auc, home, challenge, cred_class) > 0 &&
+         auc_all_credentials (&auc, NULL, NULL, self->auth_username,
+                              self->auth_password ? self->auth_password : "") > 0 &&
+         auc_authorization_headers (&auc, home, method, (url_t *) uri, NULL, headers) > 0 &&
+         *headers != NULL;
 }
 
-const gchar *
-_sdes_agent_get_warn_host (SdesAgent *agent)
+static SdesCall *
+agent_host_start_call (GObject *host, const gchar *to_uri, SdesSrtpPolicy policy,
+                       GError **error)
 {
-  return agent->warn_host ? agent->warn_host : SDES_ENGINE_DEFAULT_WARN_AGENT;
+  return agent_call (SDES_AGENT (host), to_uri, NULL, policy, error);
 }
 
-/* Sets a session property only when the engine has it, so that the agent
- * keeps working while the engine grows options. */
 static void
-session_set_if_exists (SdesSession *session, const gchar *name, const GValue *value)
+agent_host_call_ended (GObject *host, SdesCall *call)
 {
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (session), name) != NULL)
-    g_object_set_property (G_OBJECT (session), name, value);
+  g_hash_table_remove (SDES_AGENT (host)->calls, call);
 }
 
-void
-_sdes_agent_configure_session (SdesAgent *agent, SdesSession *session,
-                               gboolean secure_signaling)
+static const SdesCallHost agent_call_host = {
+  .get_nua = agent_host_get_nua,
+  .authorize = agent_host_authorize,
+  .start_call = agent_host_start_call,
+  .call_ended = agent_host_call_ended,
+};
+
+/* The settings a new call is made with (it copies them). */
+static SdesCallConfig
+agent_call_config (SdesAgent *self, SdesSrtpPolicy policy, SdesLocalMedia *local)
 {
-  g_auto(GValue) v = G_VALUE_INIT;
+  SdesCallConfig config = {
+    .policy = policy,
+    .require_secure_signaling = self->require_secure_signaling,
+    .offer_style = self->offer_style,
+    .suites = self->suites,
+    .warn_agent = self->warn_host,
+    .local = local,
+  };
 
-  g_value_init (&v, G_TYPE_BOOLEAN);
-  g_value_set_boolean (&v, secure_signaling);
-  session_set_if_exists (session, "secure-signaling", &v);
-  g_value_set_boolean (&v, agent->require_secure_signaling);
-  session_set_if_exists (session, "require-secure-signaling", &v);
-  g_value_unset (&v);
-
-  g_value_init (&v, SDES_TYPE_OFFER_STYLE);
-  g_value_set_enum (&v, agent->offer_style);
-  session_set_if_exists (session, "offer-style", &v);
-  g_value_unset (&v);
-
-  if (agent->suites != NULL) {
-    g_value_init (&v, G_TYPE_STRV);
-    g_value_set_boxed (&v, agent->suites);
-    session_set_if_exists (session, "suites", &v);
-    g_value_unset (&v);
-  }
-  if (agent->warn_host != NULL) {
-    g_value_init (&v, G_TYPE_STRING);
-    g_value_set_string (&v, agent->warn_host);
-    session_set_if_exists (session, "warn-agent", &v);
-  }
-}
-
-/* Cisco Table 44 / PEERS §2.15: signaling counts as secure only on sips:
- * (or an explicit transport=tls), i.e. TLS end to end. */
-gboolean
-_sdes_agent_uri_is_secure (const gchar *uri)
-{
-  g_autofree gchar *lower = g_ascii_strdown (uri, -1);
-
-  if (g_str_has_prefix (lower, "sips:"))
-    return TRUE;
-  return strstr (lower, ";transport=tls") != NULL;
-}
-
-void
-_sdes_agent_forget_call (SdesAgent *agent, SdesCall *call)
-{
-  g_hash_table_remove (agent->calls, call);
+  return config;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -274,48 +274,37 @@ agent_destroy_nua_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* RFC 3261 §22.2/§22.3: answers a 401/407 challenge from the configured
- * credentials with nua_authenticate(), which re-sends the request (for an
- * INVITE with the same SDP body). Returns FALSE when there is nothing to
- * answer with or @attempts says the credentials were already refused. */
-gboolean
-_sdes_agent_authenticate (SdesAgent *self, nua_handle_t *nh, int status,
-                          sip_t const *sip, gint *attempts)
+/* A challenge to REGISTER is answered like one to INVITE (the same
+ * agent_host_authorize()): the request is sent again on its handle, so it
+ * keeps its Call-ID and From tag with a higher CSeq (RFC 3261 §10.2). Two
+ * attempts at most: a second challenge means the credentials were refused. */
+static gboolean
+agent_register_authenticate (SdesAgent *self, nua_handle_t *nh, int status, sip_t const *sip)
 {
-  sip_www_authenticate_t const *wa = sip ? sip->sip_www_authenticate : NULL;
-  sip_proxy_authenticate_t const *pa = sip ? sip->sip_proxy_authenticate : NULL;
-  msg_auth_t const *au = status == 401 ? wa : pa;
-  const gchar *realm = au ? msg_params_find (au->au_params, "realm=") : NULL;
-  g_autofree gchar *cred = NULL;
+  su_home_t *home;
+  msg_header_t *headers = NULL;
+  url_t *url;
+  gboolean ok = FALSE;
 
-  if ((status != 401 && status != 407) || self->auth_username == NULL ||
-      au == NULL || realm == NULL || *attempts >= 2)
+  if (self->auth_attempts >= 2 || self->registrar == NULL)
     return FALSE;
-
-  /* The realm keeps its quotes as nua's "scheme:realm:user:password" format
-   * wants. The password is wiped from our copy right after use. */
-  (*attempts)++;
-  cred = g_strdup_printf ("%s:%s:%s:%s", au->au_scheme, realm,
-                          self->auth_username,
-                          self->auth_password ? self->auth_password : "");
-  nua_authenticate (nh, NUTAG_AUTH (cred), TAG_END ());
-  sdes_crypto_wipe (cred, strlen (cred));
-  return TRUE;
-}
-
-gboolean
-_sdes_agent_get_credentials (SdesAgent *self, const gchar **username, const gchar **password)
-{
-  *username = self->auth_username;
-  *password = self->auth_password ? self->auth_password : "";
-  return self->auth_username != NULL;
+  home = su_home_new (sizeof (su_home_t));
+  url = url_make (home, self->registrar);
+  if (url != NULL &&
+      agent_host_authorize (G_OBJECT (self), status, sip, "REGISTER", url, home, &headers)) {
+    self->auth_attempts++;
+    nua_register (nh, SIPTAG_HEADER ((sip_header_t const *) headers), TAG_END ());
+    ok = TRUE;
+  }
+  su_home_unref (home);
+  return ok;
 }
 
 static void
 agent_handle_register_response (SdesAgent *self, int status, char const *phrase,
                                 nua_handle_t *nh, sip_t const *sip)
 {
-  if (_sdes_agent_authenticate (self, nh, status, sip, &self->auth_attempts))
+  if ((status == 401 || status == 407) && agent_register_authenticate (self, nh, status, sip))
     return;
   if (status >= 200) {
     self->auth_attempts = 0;
@@ -382,9 +371,12 @@ agent_nua_callback (nua_event_t event, int status, char const *phrase,
         nua_handle_destroy (nh);
         break;
       }
-      incoming = _sdes_call_new_incoming (self, nh);
+      {
+        SdesCallConfig config = agent_call_config (self, self->policy, self->local_media);
+        incoming = _sdes_call_new_incoming (G_OBJECT (self), &agent_call_host, &config, nh);
+      }
       g_hash_table_add (self->calls, g_object_ref (incoming));
-      if (_sdes_call_handle_initial_invite (incoming, status, sip)) {
+      if (_sdes_call_handle_initial_invite (incoming, sip)) {
         g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, incoming);
         if (self->auto_answer && sdes_call_get_state (incoming) == SDES_CALL_STATE_INCOMING)
           sdes_call_accept (incoming, NULL);
@@ -648,6 +640,41 @@ sdes_agent_get_contact (SdesAgent *agent)
   return agent->contact;
 }
 
+/* An outgoing call with @policy (the agent's, or for a blind transfer the
+ * one of the call that was referred: the new dialog inherits it). */
+static SdesCall *
+agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
+            SdesSrtpPolicy policy, GError **error)
+{
+  g_autoptr(SdesCall) call = NULL;
+  SdesCallConfig config;
+
+  if (agent_host_get_nua (G_OBJECT (agent)) == NULL) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NOT_STARTED,
+                 "The agent is not running");
+    return NULL;
+  }
+  if (!g_str_has_prefix (to_uri, "sip:") && !g_str_has_prefix (to_uri, "sips:")) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
+                 "Not a sip: or sips: URI: %s", to_uri);
+    return NULL;
+  }
+  if (local == NULL)
+    local = agent->local_media;
+  if (local == NULL) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NO_LOCAL_MEDIA,
+                 "No local media for the call");
+    return NULL;
+  }
+
+  config = agent_call_config (agent, policy, local);
+  call = _sdes_call_new_outgoing (G_OBJECT (agent), &agent_call_host, &config, to_uri);
+  if (!_sdes_call_start (call, error))
+    return NULL;
+  g_hash_table_add (agent->calls, g_object_ref (call));
+  return g_steal_pointer (&call);
+}
+
 /**
  * sdes_agent_call:
  * @agent: a started #SdesAgent
@@ -668,38 +695,6 @@ sdes_agent_get_contact (SdesAgent *agent)
  *
  * Since: 0.1
  */
-static SdesCall *
-agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
-            SdesSrtpPolicy policy, GError **error)
-{
-  g_autoptr(SdesCall) call = NULL;
-
-  if (_sdes_agent_get_nua (agent) == NULL) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NOT_STARTED,
-                 "The agent is not running");
-    return NULL;
-  }
-  if (!g_str_has_prefix (to_uri, "sip:") && !g_str_has_prefix (to_uri, "sips:")) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
-                 "Not a sip: or sips: URI: %s", to_uri);
-    return NULL;
-  }
-  if (local == NULL)
-    local = agent->local_media;
-  if (local == NULL) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NO_LOCAL_MEDIA,
-                 "No local media for the call");
-    return NULL;
-  }
-
-  call = _sdes_call_new_outgoing (agent, to_uri, local, policy,
-                                  _sdes_agent_uri_is_secure (to_uri));
-  if (!_sdes_call_start (call, error))
-    return NULL;
-  g_hash_table_add (agent->calls, g_object_ref (call));
-  return g_steal_pointer (&call);
-}
-
 SdesCall *
 sdes_agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
                  GError **error)
@@ -709,15 +704,6 @@ sdes_agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return agent_call (agent, to_uri, local, agent->policy, error);
-}
-
-/* A call the agent starts itself (blind transfer): @policy is the one of the
- * call it replaces (PEERS §2.15: the new dialog inherits it). */
-SdesCall *
-_sdes_agent_call_with_policy (SdesAgent *agent, const gchar *to_uri,
-                              SdesSrtpPolicy policy, GError **error)
-{
-  return agent_call (agent, to_uri, NULL, policy, error);
 }
 
 /**
