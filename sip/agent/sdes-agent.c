@@ -275,8 +275,8 @@ agent_destroy_nua_idle (gpointer data)
 }
 
 /* A challenge to REGISTER is answered like one to INVITE (the same
- * agent_host_authorize()): the request is sent again on its handle, so it
- * keeps its Call-ID and From tag with a higher CSeq (RFC 3261 §10.2). Two
+ * agent_host_authorize()): the request is sent again on its handle with
+ * its Call-ID and From tag and a higher CSeq (RFC 3261 §10.2). Two
  * attempts at most: a second challenge means the credentials were refused. */
 static gboolean
 agent_register_authenticate (SdesAgent *self, nua_handle_t *nh, int status, sip_t const *sip)
@@ -286,14 +286,24 @@ agent_register_authenticate (SdesAgent *self, nua_handle_t *nh, int status, sip_
   url_t *url;
   gboolean ok = FALSE;
 
-  if (self->auth_attempts >= 2 || self->registrar == NULL)
+  if (self->auth_attempts >= 2 || self->registrar == NULL || sip == NULL ||
+      sip->sip_cseq == NULL)
     return FALSE;
   home = su_home_new (sizeof (su_home_t));
   url = url_make (home, self->registrar);
   if (url != NULL &&
       agent_host_authorize (G_OBJECT (self), status, sip, "REGISTER", url, home, &headers)) {
+    g_autofree gchar *cseq = g_strdup_printf ("%u REGISTER", sip->sip_cseq->cs_seq + 1);
+
+    /* nua forgets the failed request's leg: its Call-ID, From tag and
+     * CSeq are given back explicitly. */
     self->auth_attempts++;
-    nua_register (nh, SIPTAG_HEADER ((sip_header_t const *) headers), TAG_END ());
+    nua_register (nh,
+                  SIPTAG_CALL_ID (sip->sip_call_id),
+                  SIPTAG_FROM (sip->sip_from),
+                  SIPTAG_CSEQ_STR (cseq),
+                  SIPTAG_HEADER ((sip_header_t const *) headers),
+                  TAG_END ());
     ok = TRUE;
   }
   su_home_unref (home);
@@ -616,9 +626,12 @@ sdes_agent_start (SdesAgent *agent, GError **error)
   nua_get_params (agent->nua, NTATAG_CONTACT (NULL), TAG_END ());
 
   if (agent->registrar != NULL) {
+    /* NUTAG_RETRY_COUNT(0): a challenge is a final answer that
+     * agent_register_authenticate() retries, not a request nua parks
+     * waiting for nua_authenticate(). */
     agent->register_nh = nua_handle (agent->nua, NULL,
                                      TAG_IF (agent->identity, SIPTAG_TO_STR (agent->identity)),
-                                     TAG_END ());
+                                     NUTAG_RETRY_COUNT (0), TAG_END ());
     nua_register (agent->register_nh, TAG_END ());
   }
   return TRUE;

@@ -357,17 +357,23 @@ call_handle_call_state (SdesCall *self, int status, char const *phrase, tagi_t t
     if (!self->late_offer)
       _sdes_call_emit_media (self, self->confirmed_tag, FALSE);
   } else if (cs == nua_callstate_terminated) {
-    /* RFC 3261 §13.3.1.4: we sent the 2xx and no ACK came within 64*T1;
-     * nua then ends the dialog (BYE) with status < 300. */
-    if (self->incoming && self->state == SDES_CALL_STATE_INCOMING &&
-        self->pending_answer == NULL)
-      _sdes_call_end (self, SDES_CALL_END_REASON_ACK_TIMEOUT, 408,
-                      phrase && *phrase ? phrase : "ACK Timeout");
-    else if (status >= 300)
+    if (status >= 300)
       _sdes_call_end (self, SDES_CALL_END_REASON_REJECTED, status, phrase);
     else
       _sdes_call_end (self, SDES_CALL_END_REASON_REMOTE_HANGUP, 200, phrase);
   }
+}
+
+/* nua_i_error: RFC 3261 §13.3.1.4: we sent the 2xx and no ACK came within
+ * 64*T1. nua reports 408 "ACK Timeout" here, then BYEs the dialog itself;
+ * the call ends now, telling the application it was not a hang-up. */
+static void
+call_handle_error (SdesCall *self, int status, char const *phrase)
+{
+  if (status == 408 && self->incoming && self->state == SDES_CALL_STATE_INCOMING &&
+      self->pending_answer == NULL)
+    _sdes_call_end (self, SDES_CALL_END_REASON_ACK_TIMEOUT, 408,
+                    phrase && *phrase ? phrase : "ACK Timeout");
 }
 
 void
@@ -398,6 +404,10 @@ _sdes_call_handle_event (SdesCall *self, nua_event_t event, int status,
 
     case nua_i_state:
       call_handle_call_state (self, status, phrase, tags);
+      break;
+
+    case nua_i_error:
+      call_handle_error (self, status, phrase);
       break;
 
     case nua_i_bye:
