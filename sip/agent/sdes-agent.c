@@ -35,9 +35,9 @@
  */
 
 #include "sdes-call-private.h"
+#include "sdes-agent-sofia.h"
 
 #include <string.h>
-#include <glib/gstdio.h>
 
 G_DEFINE_QUARK (sdes-agent-error-quark, sdes_agent_error)
 
@@ -79,6 +79,9 @@ struct _SdesAgent
   gint auth_attempts;
 
   GHashTable *calls;        /* SdesCall* -> strong ref while not ended */
+  GQueue tls_failures;      /* TlsFailure*, reported by Sofia's log, to handle */
+  guint tls_idle;
+  GHashTable *tls_failed;   /* "host:port" -> TlsFailure: its last failed handshake */
 };
 
 enum
@@ -114,6 +117,7 @@ enum
   SIGNAL_READY,
   SIGNAL_REGISTERED,
   SIGNAL_SHUTDOWN_COMPLETE,
+  SIGNAL_TLS_FAILED,
   N_SIGNALS
 };
 
@@ -122,63 +126,12 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (SdesAgent, sdes_agent, G_TYPE_OBJECT)
 
 /* ------------------------------------------------------------------------- */
-/* su_log -> GLib, with keys redacted                                         */
-/* ------------------------------------------------------------------------- */
-
-G_LOCK_DEFINE_STATIC (su_log_buffer);
-static GString *su_log_buffer;
-
-/* Sofia writes a log line in several calls; buffer until '\n' so that the
- * redaction sees whole lines (an `inline:` key is never split). Lock:
- * su_log_buffer; the g_log() calls happen after the buffer is detached. */
-static void
-agent_su_logger (void *stream, char const *fmt, va_list ap)
-{
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-
-  G_LOCK (su_log_buffer);
-  if (su_log_buffer == NULL)
-    su_log_buffer = g_string_new (NULL);
-  g_string_append_vprintf (su_log_buffer, fmt, ap);
-  for (;;) {
-    const gchar *nl = memchr (su_log_buffer->str, '\n', su_log_buffer->len);
-    gsize n;
-
-    if (nl == NULL)
-      break;
-    n = nl - su_log_buffer->str;
-    g_ptr_array_add (lines, g_strndup (su_log_buffer->str, n));
-    g_string_erase (su_log_buffer, 0, n + 1);
-  }
-  G_UNLOCK (su_log_buffer);
-
-  for (guint i = 0; i < lines->len; i++) {
-    g_autofree gchar *safe = sdes_crypto_redact_text (g_ptr_array_index (lines, i));
-    g_debug ("sofia: %s", safe);
-  }
-}
-
-static void
-agent_redirect_su_logs_once (void)
-{
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once)) {
-    su_log_redirect (su_log_default, agent_su_logger, NULL);
-    su_log_redirect (nua_log, agent_su_logger, NULL);
-    su_log_redirect (nta_log, agent_su_logger, NULL);
-    su_log_redirect (tport_log, agent_su_logger, NULL);
-    su_log_redirect (soa_log, agent_su_logger, NULL);
-    g_once_init_leave (&once, 1);
-  }
-}
-
-/* ------------------------------------------------------------------------- */
 /* The calls' host (SdesCallHost, sdes-call-private.h)                        */
 /* ------------------------------------------------------------------------- */
 
 static SdesCall *agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
                              SdesSrtpPolicy policy, GError **error);
+static const gchar *agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since);
 
 static nua_t *
 agent_host_get_nua (GObject *host)
@@ -235,6 +188,7 @@ static const SdesCallHost agent_call_host = {
   .authorize = agent_host_authorize,
   .start_call = agent_host_start_call,
   .call_ended = agent_host_call_ended,
+  .tls_failure = agent_host_tls_failure,
 };
 
 /* The settings a new call is made with (it copies them). */
@@ -251,6 +205,97 @@ agent_call_config (SdesAgent *self, SdesSrtpPolicy policy, SdesLocalMedia *local
   };
 
   return config;
+}
+
+/* ------------------------------------------------------------------------- */
+/* TLS handshake failures (sdes-agent-sofia.c reads them in Sofia's log)      */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  gchar *peer;
+  gboolean we_connected;
+  gchar *reason;
+  gint64 time;              /* g_get_monotonic_time() when it was seen */
+} TlsFailure;
+
+static void
+tls_failure_free (TlsFailure *t)
+{
+  g_free (t->peer);
+  g_free (t->reason);
+  g_free (t);
+}
+
+/* Ends our calls whose INVITE went to the failed connection's peer and
+ * reports the failure (SdesAgent::tls-failed). Runs from an idle: the
+ * failure was seen inside Sofia, which may not be re-entered from there. */
+static gboolean
+agent_tls_idle (gpointer data)
+{
+  SdesAgent *self = data;
+  TlsFailure *t;
+
+  self->tls_idle = 0;
+  while ((t = g_queue_pop_head (&self->tls_failures)) != NULL) {
+    g_autoptr(GError) error = g_error_new (SDES_AGENT_ERROR, SDES_AGENT_ERROR_TLS_HANDSHAKE,
+                                           "TLS handshake %s %s failed: %s",
+                                           t->we_connected ? "with" : "from", t->peer,
+                                           t->reason);
+    if (t->we_connected) {
+      g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+      GHashTableIter iter;
+      gpointer call;
+
+      /* Ending a call removes it from the table: iterate over a copy. */
+      g_hash_table_iter_init (&iter, self->calls);
+      while (g_hash_table_iter_next (&iter, &call, NULL))
+        g_ptr_array_add (calls, g_object_ref (call));
+      for (guint i = 0; i < calls->len; i++)
+        _sdes_call_handle_tls_failure (g_ptr_array_index (calls, i), t->peer, error->message);
+    }
+    g_debug ("%s", error->message);
+    g_signal_emit (self, signals[SIGNAL_TLS_FAILED], 0, t->peer, error);
+    tls_failure_free (t);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* SdesTlsFailedFunc: called inside Sofia (its logger), so only queued. */
+static void
+agent_tls_failed (gpointer data, const gchar *peer, gboolean we_connected, const gchar *reason)
+{
+  SdesAgent *self = data;
+  TlsFailure *t = g_new0 (TlsFailure, 1);
+
+  t->peer = g_strdup (peer);
+  t->we_connected = we_connected;
+  t->reason = g_strdup (reason);
+  t->time = g_get_monotonic_time ();
+  if (we_connected) {
+    TlsFailure *last = g_new0 (TlsFailure, 1);
+
+    last->reason = g_strdup (reason);
+    last->time = t->time;
+    g_hash_table_replace (self->tls_failed, g_strdup (peer), last);
+  }
+  g_queue_push_tail (&self->tls_failures, t);
+  if (self->tls_idle == 0) {
+    GSource *idle = g_idle_source_new ();
+
+    g_source_set_priority (idle, G_PRIORITY_HIGH);
+    g_source_set_name (idle, "[srtpsdes] TLS failure");
+    g_source_set_callback (idle, agent_tls_idle, self, NULL);
+    self->tls_idle = g_source_attach (idle, self->context);
+    g_source_unref (idle);
+  }
+}
+
+static const gchar *
+agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since)
+{
+  TlsFailure *last = g_hash_table_lookup (SDES_AGENT (host)->tls_failed, peer);
+
+  return last != NULL && last->time >= since ? last->reason : NULL;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -420,95 +465,6 @@ agent_nua_callback (nua_event_t event, int status, char const *phrase,
 /* Start, shutdown                                                            */
 /* ------------------------------------------------------------------------- */
 
-static gboolean
-stage_file (const gchar *dir, const gchar *name, const gchar *const *sources,
-            GError **error)
-{
-  g_autoptr(GString) all = g_string_new (NULL);
-  g_autofree gchar *path = g_build_filename (dir, name, NULL);
-
-  for (guint i = 0; sources[i] != NULL; i++) {
-    g_autofree gchar *text = NULL;
-    gsize len = 0;
-
-    if (!g_file_get_contents (sources[i], &text, &len, error)) {
-      g_prefix_error (error, "TLS file: ");
-      if (error && *error) {
-        (*error)->domain = SDES_AGENT_ERROR;
-        (*error)->code = SDES_AGENT_ERROR_TLS_CONFIG;
-      }
-      return FALSE;
-    }
-    g_string_append_len (all, text, len);
-    if (len > 0 && text[len - 1] != '\n')
-      g_string_append_c (all, '\n');
-    sdes_crypto_wipe (text, len);
-  }
-  if (!g_file_set_contents_full (path, all->str, all->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error)) {
-    sdes_crypto_wipe (all->str, all->len);
-    return FALSE;
-  }
-  sdes_crypto_wipe (all->str, all->len);
-  return TRUE;
-}
-
-/* Sofia's TLS reads "agent.pem" (key + certificate) and "cafile.pem" from
- * one directory (NUTAG_CERTIFICATE_DIR); the properties name separate files,
- * so they are staged into a private 0700 directory. */
-static gboolean
-agent_stage_tls (SdesAgent *self, GError **error)
-{
-  if (self->tls_cert_file == NULL)
-    return TRUE;
-
-  self->cert_dir = g_dir_make_tmp ("srtpsdes-tls-XXXXXX", error);
-  if (self->cert_dir == NULL)
-    return FALSE;
-
-  {
-    const gchar *agent_pem[] = { self->tls_key_file ? self->tls_key_file : self->tls_cert_file,
-                                 self->tls_key_file ? self->tls_cert_file : NULL, NULL };
-    if (!stage_file (self->cert_dir, "agent.pem", agent_pem, error))
-      return FALSE;
-  }
-  if (self->tls_ca_file != NULL) {
-    const gchar *ca[] = { self->tls_ca_file, NULL };
-    if (!stage_file (self->cert_dir, "cafile.pem", ca, error))
-      return FALSE;
-  } else if (self->tls_ca_dir != NULL) {
-    g_autoptr(GDir) dir = g_dir_open (self->tls_ca_dir, 0, error);
-    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-    const gchar *name;
-
-    if (dir == NULL)
-      return FALSE;
-    while ((name = g_dir_read_name (dir)) != NULL)
-      if (g_str_has_suffix (name, ".pem") || g_str_has_suffix (name, ".crt"))
-        g_ptr_array_add (files, g_build_filename (self->tls_ca_dir, name, NULL));
-    g_ptr_array_add (files, NULL);
-    if (!stage_file (self->cert_dir, "cafile.pem",
-                     (const gchar * const *) files->pdata, error))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static void
-agent_unstage_tls (SdesAgent *self)
-{
-  const gchar *names[] = { "agent.pem", "cafile.pem", NULL };
-
-  if (self->cert_dir == NULL)
-    return;
-  for (guint i = 0; names[i] != NULL; i++) {
-    g_autofree gchar *path = g_build_filename (self->cert_dir, names[i], NULL);
-    g_unlink (path);
-  }
-  g_rmdir (self->cert_dir);
-  g_clear_pointer (&self->cert_dir, g_free);
-}
-
 /**
  * sdes_agent_start:
  * @agent: a #SdesAgent
@@ -526,25 +482,21 @@ agent_unstage_tls (SdesAgent *self)
  *
  * Since: 0.1
  */
-gboolean
-sdes_agent_start (SdesAgent *agent, GError **error)
+/* The bind URIs: at most one sip: and one sips: (nua binds one of each);
+ * neither means sip:127.0.0.1:0. Also sets the Warning header's warn-agent
+ * to the bind host (RFC 3261 §20.43). */
+static gboolean
+agent_parse_binds (SdesAgent *agent, const gchar **sip_url, const gchar **sips_url,
+                   GError **error)
 {
-  const gchar *sip_url = NULL, *sips_url = NULL;
-  g_autofree gchar *host = NULL;
-
-  g_return_val_if_fail (SDES_IS_AGENT (agent), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (agent->nua != NULL || agent->shutdown_requested) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
-                 "The agent was already started");
-    return FALSE;
-  }
+  const gchar *u, *h;
 
   for (guint i = 0; agent->bind_uris && agent->bind_uris[i]; i++) {
-    const gchar *u = agent->bind_uris[i];
-    const gchar **slot = g_ascii_strncasecmp (u, "sips:", 5) == 0 ? &sips_url
-                       : g_ascii_strncasecmp (u, "sip:", 4) == 0 ? &sip_url : NULL;
+    const gchar **slot;
+
+    u = agent->bind_uris[i];
+    slot = g_ascii_strncasecmp (u, "sips:", 5) == 0 ? sips_url
+         : g_ascii_strncasecmp (u, "sip:", 4) == 0 ? sip_url : NULL;
     if (slot == NULL || *slot != NULL) {
       g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
                    "Bind URI %u (%s): need at most one sip: and one sips: URI", i, u);
@@ -552,34 +504,25 @@ sdes_agent_start (SdesAgent *agent, GError **error)
     }
     *slot = u;
   }
-  if (sip_url == NULL && sips_url == NULL)
-    sip_url = "sip:127.0.0.1:0";
+  if (*sip_url == NULL && *sips_url == NULL)
+    *sip_url = "sip:127.0.0.1:0";
+  u = *sip_url ? *sip_url : *sips_url;
+  h = strchr (u, ':') + 1;
+  g_free (agent->warn_host);
+  agent->warn_host = g_strndup (h, strcspn (h, ":;>"));
+  return TRUE;
+}
 
-  /* The Warning header's warn-agent: our bind host (RFC 3261 §20.43). */
-  {
-    const gchar *u = sip_url ? sip_url : sips_url;
-    const gchar *h = strchr (u, ':') + 1;
-    gsize n = strcspn (h, ":;>");
-    host = g_strndup (h, n);
-    g_free (agent->warn_host);
-    agent->warn_host = g_steal_pointer (&host);
-  }
-
-  if (!agent_stage_tls (agent, error)) {
-    agent_unstage_tls (agent);
-    return FALSE;
-  }
-  if (!agent->tls_verify && sips_url != NULL)
-    g_warning ("TLS peer verification is OFF: any certificate will be accepted "
-               "and the a=crypto keys can be read by a man in the middle");
-
-  agent_redirect_su_logs_once ();
-
+/* The su_glib root on the agent's context and the nua stack bound to the
+ * transports; on failure nothing of it is left. */
+static gboolean
+agent_create_stack (SdesAgent *agent, const gchar *sip_url, const gchar *sips_url,
+                    GError **error)
+{
   agent->root = su_glib_root_create (agent);
   if (agent->root == NULL) {
     g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BIND,
                  "su_glib_root_create failed");
-    agent_unstage_tls (agent);
     return FALSE;
   }
   /* Single-threaded: nua runs its stack in this thread, in our context. */
@@ -589,6 +532,7 @@ sdes_agent_start (SdesAgent *agent, GError **error)
    * that is a nested dispatch of this source (rakia does the same). */
   g_source_set_can_recurse (agent->source, TRUE);
   g_source_attach (agent->source, agent->context);
+  _sdes_sofia_watch_tls (agent->source, agent_tls_failed, agent);
 
   agent->nua = nua_create (agent->root, agent_nua_callback, agent,
                            TAG_IF (sip_url, NUTAG_URL (sip_url)),
@@ -602,11 +546,45 @@ sdes_agent_start (SdesAgent *agent, GError **error)
     g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BIND,
                  "Sofia could not bind %s%s%s", sip_url ? sip_url : "",
                  sip_url && sips_url ? " and " : "", sips_url ? sips_url : "");
+    _sdes_sofia_unwatch_tls (agent->source);
     g_source_destroy (agent->source);
     agent->source = NULL;
     su_root_destroy (agent->root);
     agent->root = NULL;
-    agent_unstage_tls (agent);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sdes_agent_start (SdesAgent *agent, GError **error)
+{
+  const gchar *sip_url = NULL, *sips_url = NULL;
+
+  g_return_val_if_fail (SDES_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (agent->nua != NULL || agent->shutdown_requested) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
+                 "The agent was already started");
+    return FALSE;
+  }
+  if (!agent_parse_binds (agent, &sip_url, &sips_url, error))
+    return FALSE;
+  if (agent->tls_cert_file != NULL) {
+    agent->cert_dir = _sdes_sofia_stage_tls (agent->tls_cert_file, agent->tls_key_file,
+                                             agent->tls_ca_file, agent->tls_ca_dir, error);
+    if (agent->cert_dir == NULL)
+      return FALSE;
+  }
+  if (!agent->tls_verify && sips_url != NULL)
+    g_warning ("TLS peer verification is OFF: any certificate will be accepted "
+               "and the a=crypto keys can be read by a man in the middle");
+
+  _sdes_sofia_redirect_logs_once ();
+  if (!agent_create_stack (agent, sip_url, sips_url, error)) {
+    _sdes_sofia_unstage_tls (agent->cert_dir);
+    g_clear_pointer (&agent->cert_dir, g_free);
     return FALSE;
   }
 
@@ -801,6 +779,9 @@ sdes_agent_init (SdesAgent *self)
   self->require_secure_signaling = TRUE;
   self->policy = SDES_SRTP_POLICY_OPTIONAL;
   self->calls = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  g_queue_init (&self->tls_failures);
+  self->tls_failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) tls_failure_free);
 }
 
 static void
@@ -833,12 +814,20 @@ sdes_agent_dispose (GObject *object)
   }
   g_hash_table_remove_all (self->calls);
   if (self->root != NULL) {
+    _sdes_sofia_unwatch_tls (self->source);
     g_source_destroy (self->source);
     self->source = NULL;
     su_root_destroy (self->root);
     self->root = NULL;
   }
-  agent_unstage_tls (self);
+  if (self->tls_idle != 0) {
+    GSource *s = g_main_context_find_source_by_id (self->context, self->tls_idle);
+    if (s != NULL)
+      g_source_destroy (s);
+    self->tls_idle = 0;
+  }
+  _sdes_sofia_unstage_tls (self->cert_dir);
+  g_clear_pointer (&self->cert_dir, g_free);
 
   G_OBJECT_CLASS (sdes_agent_parent_class)->dispose (object);
 }
@@ -849,6 +838,8 @@ sdes_agent_finalize (GObject *object)
   SdesAgent *self = SDES_AGENT (object);
 
   g_hash_table_unref (self->calls);
+  g_queue_clear_full (&self->tls_failures, (GDestroyNotify) tls_failure_free);
+  g_hash_table_unref (self->tls_failed);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_strfreev (self->bind_uris);
   g_free (self->tls_cert_file);
@@ -1130,4 +1121,26 @@ sdes_agent_class_init (SdesAgentClass *klass)
   signals[SIGNAL_SHUTDOWN_COMPLETE] =
       g_signal_new ("shutdown-complete", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * SdesAgent::tls-failed:
+   * @agent: the agent
+   * @peer: "host:port" of the other end of the connection
+   * @error: %SDES_AGENT_ERROR_TLS_HANDSHAKE, whose message says what failed
+   *   (certificate not trusted, name mismatch, expired, or the peer refused
+   *   ours) and with whom
+   *
+   * A TLS handshake of one of the agent's connections failed, on either
+   * side: a connection we opened (the calls sent over it have already ended
+   * with %SDES_CALL_END_REASON_TLS_FAILED) or one a peer opened to us (no
+   * call exists: this signal is the only report). Emitted within
+   * milliseconds of the failure, from the agent's context.
+   *
+   * Sofia-SIP 1.12.11 reports these failures only in its transport log,
+   * which the agent reads (see docs/agent.md).
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_TLS_FAILED] =
+      g_signal_new ("tls-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
 }

@@ -41,6 +41,8 @@ GQuark sdes_agent_error_quark (void);
  *   (accepting an outgoing call, holding a call that is not active, ...).
  * @SDES_AGENT_ERROR_NEGOTIATION: the offer/answer engine refused (the
  *   #SDES_ENGINE_ERROR message is appended).
+ * @SDES_AGENT_ERROR_TLS_HANDSHAKE: a TLS handshake failed
+ *   (#SdesAgent::tls-failed; the message names the peer and the cause).
  *
  * Specific failures of the SIP agent.
  *
@@ -55,6 +57,7 @@ typedef enum {
   SDES_AGENT_ERROR_NO_LOCAL_MEDIA,
   SDES_AGENT_ERROR_WRONG_STATE,
   SDES_AGENT_ERROR_NEGOTIATION,
+  SDES_AGENT_ERROR_TLS_HANDSHAKE,
 } SdesAgentError;
 
 /**

@@ -58,6 +58,7 @@ struct _SdesCall
   gint auth_attempts;
   gboolean late_offer;          /* UAS: our offer is in the 200, the answer due in the ACK */
   gboolean provisional_seen;    /* some 1xx came back for the current INVITE */
+  gint64 invite_time;           /* g_get_monotonic_time() of the current INVITE */
   gchar *refer_event;           /* REFER recipient: Event of our NOTIFYs */
   SdesCall *transfer_call;      /* REFER recipient: the call to the target */
 };

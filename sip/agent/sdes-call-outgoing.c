@@ -27,6 +27,7 @@ call_invite (SdesCall *self, const gchar *sdp, sip_t const *retry_of,
   if (retry_of != NULL && retry_of->sip_cseq != NULL)
     cseq = g_strdup_printf ("%u INVITE", retry_of->sip_cseq->cs_seq + 1);
   self->provisional_seen = FALSE;
+  self->invite_time = g_get_monotonic_time ();
   nua_invite (self->nh,
               TAG_IF (retry_of != NULL, SIPTAG_CALL_ID (retry_of ? retry_of->sip_call_id : NULL)),
               TAG_IF (retry_of != NULL, SIPTAG_FROM (retry_of ? retry_of->sip_from : NULL)),
@@ -353,6 +354,63 @@ call_failure_reason (SdesCall *self, int status, sip_t const *sip)
   return SDES_CALL_END_REASON_REJECTED;
 }
 
+/* "host:port" of the current target, as Sofia's transport names the peer
+ * of a connection (the port defaults per scheme, RFC 3261 §19.1.2). */
+static gchar *
+call_target_peer (SdesCall *self)
+{
+  su_home_t *home = su_home_new (sizeof (su_home_t));
+  url_t *url = url_make (home, self->remote_uri);
+  gchar *peer = NULL;
+
+  if (url != NULL && url->url_host != NULL)
+    peer = g_strdup_printf ("%s:%s", url->url_host,
+                            url->url_port ? url->url_port
+                            : url->url_type == url_sips ? "5061" : "5060");
+  su_home_unref (home);
+  return peer;
+}
+
+void
+_sdes_call_handle_tls_failure (SdesCall *self, const gchar *peer, const gchar *message)
+{
+  g_autofree gchar *target = NULL;
+
+  if (self->incoming || !self->secure_signaling || self->provisional_seen ||
+      self->state != SDES_CALL_STATE_CALLING || self->reinvite_pending)
+    return;
+  target = call_target_peer (self);
+  if (g_strcmp0 (target, peer) != 0)
+    return;
+  /* Sofia would keep the INVITE until timer B: it is dropped with its
+   * handle and the call ends now. */
+  _sdes_call_drop_handle (self);
+  _sdes_call_end (self, SDES_CALL_END_REASON_TLS_FAILED, 503, message);
+}
+
+/* The stack's own 503 (connection lost) or 408 (no answer) to an INVITE
+ * over TLS that got no provisional response: when a handshake with the
+ * target failed since the INVITE was sent, say so. */
+static gboolean
+call_end_if_tls_failed (SdesCall *self, int status)
+{
+  g_autofree gchar *peer = NULL;
+  const gchar *reason;
+
+  if (!self->secure_signaling || self->provisional_seen || self->host == NULL ||
+      (status != 503 && status != 408))
+    return FALSE;
+  peer = call_target_peer (self);
+  reason = peer ? self->host_iface->tls_failure (self->host, peer, self->invite_time) : NULL;
+  if (reason == NULL)
+    return FALSE;
+  {
+    g_autofree gchar *msg = g_strdup_printf ("TLS handshake with %s failed: %s", peer, reason);
+    _sdes_call_end (self, SDES_CALL_END_REASON_TLS_FAILED, status, msg);
+  }
+  return TRUE;
+}
+
 static void
 call_handle_failure (SdesCall *self, int status, char const *phrase, sip_t const *sip)
 {
@@ -363,10 +421,11 @@ call_handle_failure (SdesCall *self, int status, char const *phrase, sip_t const
   /* This target failed; the next Contact of the last 3xx may not. */
   if (call_try_next_target (self))
     return;
+  if (call_end_if_tls_failed (self, status))
+    return;
   if (status == 408 && self->secure_signaling && !self->provisional_seen) {
-    /* Sofia 1.12.11 drops a TLS connection whose handshake failed (peer
-     * certificate not trusted, tls-verify) without telling the transaction,
-     * which then times out: say so instead of a bare timeout. */
+    /* A TLS handshake failure the agent could not see in Sofia's log
+     * leaves the transaction to time out: say what it may be. */
     _sdes_call_end (self, call_failure_reason (self, status, sip), status,
                     "Request Timeout: no response over TLS "
                     "(is the peer's certificate trusted?)");

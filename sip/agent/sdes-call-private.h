@@ -29,6 +29,8 @@ G_BEGIN_DECLS
  * @start_call: starts an outgoing call owned by the host (blind transfer),
  *   with @policy.
  * @call_ended: @call has ended; the host drops its reference.
+ * @tls_failure: the reason of a TLS handshake with @peer ("host:port")
+ *   that failed at or after @since (g_get_monotonic_time()), or %NULL.
  *
  * What a #SdesCall needs from the object that owns it. Every function gets
  * the owner (@host, the object given to the call's constructor).
@@ -41,6 +43,7 @@ typedef struct {
   SdesCall *(*start_call) (GObject *host, const gchar *to_uri,
                            SdesSrtpPolicy policy, GError **error);
   void (*call_ended) (GObject *host, SdesCall *call);
+  const gchar *(*tls_failure) (GObject *host, const gchar *peer, gint64 since);
 } SdesCallHost;
 
 /**
@@ -74,5 +77,8 @@ void _sdes_call_handle_event (SdesCall *call, nua_event_t event, int status,
                               char const *phrase, nua_handle_t *nh,
                               sip_t const *sip, tagi_t tags[]);
 void _sdes_call_shutdown (SdesCall *call);
+/* A TLS connection to @peer ("host:port") failed its handshake: ends the
+ * call if its INVITE went there and got no answer yet. */
+void _sdes_call_handle_tls_failure (SdesCall *call, const gchar *peer, const gchar *message);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
  * TLS certificates are made by the openssl CLI in a temporary directory.
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -202,17 +203,46 @@ test_tls_policy_table (Fixture *f, gconstpointer data)
   peer_clear (&bob);
 }
 
+typedef struct {
+  guint count;
+  gchar *peer;
+  GError *error;
+} TlsWatch;
+
+static void
+on_tls_failed (SdesAgent *agent, const gchar *peer, const GError *error, TlsWatch *t)
+{
+  t->count++;
+  g_free (t->peer);
+  t->peer = g_strdup (peer);
+  g_clear_error (&t->error);
+  t->error = g_error_copy (error);
+}
+
+static void
+tls_watch_clear (TlsWatch *t)
+{
+  g_free (t->peer);
+  g_clear_error (&t->error);
+}
+
 /* "Only accept trusted certificates" (Yealink), on by default: a callee
- * whose certificate is not signed by a trusted CA is never reached. */
+ * whose certificate is not signed by a trusted CA is never reached, and the
+ * caller learns why within a second (Sofia-SIP 1.12.11 itself would leave
+ * the INVITE to time out after 32 s with a bare 408). */
 static void
 test_tls_untrusted_peer_fails (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SdesCall) call = NULL;
+  g_autofree gchar *peer = NULL;
   SdesAgent *alice, *bob_agent;
   Peer bob = { 0 };
   CallWatch w = { 0 };
+  TlsWatch t = { 0 };
   gboolean verify = FALSE;
+  guint bport = 0;
+  gint64 t0, elapsed;
 
   make_tls_files (f);
   alice = new_tls_agent (f, "agent", FALSE, 40000);
@@ -221,21 +251,87 @@ test_tls_untrusted_peer_fails (Fixture *f, gconstpointer data)
   g_assert_true (verify);
   g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY,
                 "require-secure-signaling", TRUE, NULL);
+  g_signal_connect (alice, "tls-failed", G_CALLBACK (on_tls_failed), &t);
   start_agent (f, alice);
   peer_init (f, &bob, bob_agent, "bob");
+  g_assert_cmpint (sscanf (bob.uri, "sips:bob@127.0.0.1:%u", &bport), ==, 1);
+  peer = g_strdup_printf ("127.0.0.1:%u", bport);
 
+  t0 = g_get_monotonic_time ();
   call = sdes_agent_call (alice, bob.uri, NULL, &error);
   g_assert_no_error (error);
   watch_call (call, &w);
   wait_ready_or_ended (f, &w);
-  g_test_message ("call to an untrusted certificate: %u %s", w.end_status, w.end_reason);
+  elapsed = g_get_monotonic_time () - t0;
+  g_test_message ("call to an untrusted certificate: %u %s after %.3f s (%s)", w.end_status,
+                  w.end_reason, elapsed / 1e6,
+                  g_enum_to_string (SDES_TYPE_CALL_END_REASON, w.end_why));
   g_assert_true (w.ended);
   g_assert_false (w.ready);
-  /* Sofia 1.12.11 does not report the failed handshake to the transaction:
-   * the INVITE times out (timer B, 32 s) and the reason names TLS. */
-  g_assert_cmpuint (w.end_status, ==, 408);
-  g_assert_nonnull (strstr (w.end_reason, "TLS"));
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (w.end_why, ==, SDES_CALL_END_REASON_TLS_FAILED);
+  g_assert_cmpuint (w.end_status, ==, 503);
+  g_assert_nonnull (strstr (w.end_reason, peer));
+  g_assert_nonnull (strstr (w.end_reason, "unknown CA"));
   g_assert_cmpuint (bob.incoming_count, ==, 0);
+  /* The agent reports it too, as a GError. */
+  g_assert_cmpuint (t.count, ==, 1);
+  g_assert_cmpstr (t.peer, ==, peer);
+  g_assert_error (t.error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_TLS_HANDSHAKE);
+  g_assert_nonnull (strstr (t.error->message, "unknown CA"));
+  g_signal_handlers_disconnect_by_data (alice, &t);
+  tls_watch_clear (&t);
+  unwatch_call (call, &w);
+  peer_clear (&bob);
+}
+
+/* TPTLS_VERIFY_ALL works both ways: a callee that does not trust the
+ * caller's certificate refuses the handshake. Both sides say so at once:
+ * the callee's agent emits tls-failed naming the cause (unknown CA), the
+ * caller's call ends with tls-failed "refused our certificate" (Sofia-SIP
+ * 1.12.11 alone shows it a bare 503). */
+static void
+test_tls_client_certificate_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCall) call = NULL;
+  SdesAgent *alice, *bob_agent;
+  Peer bob = { 0 };
+  CallWatch w = { 0 };
+  TlsWatch t = { 0 };
+  gint64 t0, elapsed;
+
+  make_tls_files (f);
+  alice = new_tls_agent (f, "rogue", FALSE, 40000);
+  bob_agent = new_tls_agent (f, "agent", FALSE, 41000);
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY,
+                "require-secure-signaling", TRUE, NULL);
+  g_signal_connect (bob_agent, "tls-failed", G_CALLBACK (on_tls_failed), &t);
+  start_agent (f, alice);
+  peer_init (f, &bob, bob_agent, "bob");
+
+  t0 = g_get_monotonic_time ();
+  call = sdes_agent_call (alice, bob.uri, NULL, &error);
+  g_assert_no_error (error);
+  watch_call (call, &w);
+  wait_ready_or_ended (f, &w);
+  while (t.count == 0)
+    g_main_context_iteration (f->ctx, TRUE);
+  elapsed = g_get_monotonic_time () - t0;
+  g_test_message ("refused client certificate: caller %u %s (%s); callee: %s, after %.3f s",
+                  w.end_status, w.end_reason,
+                  g_enum_to_string (SDES_TYPE_CALL_END_REASON, w.end_why), t.error->message,
+                  elapsed / 1e6);
+  g_assert_true (w.ended);
+  g_assert_false (w.ready);
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (w.end_why, ==, SDES_CALL_END_REASON_TLS_FAILED);
+  g_assert_nonnull (strstr (w.end_reason, "refused our certificate"));
+  g_assert_cmpuint (bob.incoming_count, ==, 0);
+  g_assert_error (t.error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_TLS_HANDSHAKE);
+  g_assert_nonnull (strstr (t.error->message, "unknown CA"));
+  g_signal_handlers_disconnect_by_data (bob_agent, &t);
+  tls_watch_clear (&t);
   unwatch_call (call, &w);
   peer_clear (&bob);
 }
@@ -684,7 +780,10 @@ main (int argc, char **argv)
 #define ADD(path, fn) \
   g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/agent/tls/table46-3x3-over-sips-with-require-secure-signaling", test_tls_policy_table);
-  ADD ("/agent/tls/untrusted-peer-certificate-fails-the-call", test_tls_untrusted_peer_fails);
+  ADD ("/agent/tls/untrusted-peer-certificate-fails-the-call-at-once",
+       test_tls_untrusted_peer_fails);
+  ADD ("/agent/tls/refused-client-certificate-reported-on-both-sides",
+       test_tls_client_certificate_refused);
   ADD ("/agent/tls/verify-off-warns-and-accepts-untrusted", test_tls_verify_off_warns);
   ADD ("/agent/fork/two-183-own-keys-200-wins-late-200-acked-and-byed-peers-2.3",
        test_forking_two_early_dialogs);
