@@ -34,7 +34,7 @@
  * Since: 0.1
  */
 
-#include "sdes-call-private.h"
+#include "sdes-agent-internal.h"
 #include "sdes-agent-sofia.h"
 
 #include <string.h>
@@ -43,46 +43,6 @@ G_DEFINE_QUARK (sdes-agent-error-quark, sdes_agent_error)
 
 #define SHUTDOWN_WAIT_US (5 * G_USEC_PER_SEC)
 
-struct _SdesAgent
-{
-  GObject parent;
-
-  GMainContext *context;
-  gchar **bind_uris;
-  gchar *tls_cert_file;
-  gchar *tls_key_file;
-  gchar *tls_ca_file;
-  gchar *tls_ca_dir;
-  gboolean tls_verify;
-  gchar *identity;
-  gchar *user_agent;
-  gchar *registrar;
-  gchar *auth_username;
-  gchar *auth_password;
-  SdesSrtpPolicy policy;
-  gchar **suites;
-  gboolean require_secure_signaling;
-  SdesOfferStyle offer_style;
-  gboolean auto_answer;
-  SdesLocalMedia *local_media;
-
-  su_root_t *root;
-  GSource *source;          /* borrowed from the root (su_source.c) */
-  nua_t *nua;
-  gchar *cert_dir;          /* staged agent.pem/cafile.pem for Sofia */
-  gchar *contact;
-  gchar *warn_host;
-  gboolean shutdown_requested;
-  gboolean shutdown_done;
-  guint destroy_idle;
-  nua_handle_t *register_nh;
-  gint auth_attempts;
-
-  GHashTable *calls;        /* SdesCall* -> strong ref while not ended */
-  GQueue tls_failures;      /* TlsFailure*, reported by Sofia's log, to handle */
-  guint tls_idle;
-  GHashTable *tls_failed;   /* "host:port" -> TlsFailure: its last failed handshake */
-};
 
 enum
 {
@@ -111,192 +71,11 @@ enum
 
 static GParamSpec *props[N_PROPS];
 
-enum
-{
-  SIGNAL_INCOMING_CALL,
-  SIGNAL_READY,
-  SIGNAL_REGISTERED,
-  SIGNAL_SHUTDOWN_COMPLETE,
-  SIGNAL_TLS_FAILED,
-  N_SIGNALS
-};
+guint _sdes_agent_signals[SDES_AGENT_N_SIGNALS];
 
-static guint signals[N_SIGNALS];
+#define signals _sdes_agent_signals
 
 G_DEFINE_TYPE (SdesAgent, sdes_agent, G_TYPE_OBJECT)
-
-/* ------------------------------------------------------------------------- */
-/* The calls' host (SdesCallHost, sdes-call-private.h)                        */
-/* ------------------------------------------------------------------------- */
-
-static SdesCall *agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
-                             SdesSrtpPolicy policy, GError **error);
-static const gchar *agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since);
-
-static nua_t *
-agent_host_get_nua (GObject *host)
-{
-  SdesAgent *self = SDES_AGENT (host);
-
-  return self->shutdown_requested ? NULL : self->nua;
-}
-
-/* RFC 3261 §22.2/§22.3/§22.4: the Authorization (401) or
- * Proxy-Authorization (407) answering the challenge of @sip, made by
- * Sofia's auth client from our credentials. The library's one digest path:
- * REGISTER (agent_handle_register_response()) and INVITE (the call) both
- * re-send their request with these headers. The password only lives in
- * @home, which the caller frees. */
-static gboolean
-agent_host_authorize (GObject *host, int status, sip_t const *sip, const gchar *method,
-                      url_t const *uri, su_home_t *home, msg_header_t **headers)
-{
-  SdesAgent *self = SDES_AGENT (host);
-  msg_auth_t const *challenge;
-  msg_hclass_t *cred_class;
-  auth_client_t *auc = NULL;
-
-  if (sip == NULL || self->auth_username == NULL || (status != 401 && status != 407))
-    return FALSE;
-  challenge = status == 401 ? (msg_auth_t const *) sip->sip_www_authenticate
-                            : (msg_auth_t const *) sip->sip_proxy_authenticate;
-  cred_class = status == 401 ? sip_authorization_class : sip_proxy_authorization_class;
-  *headers = NULL;
-  return challenge != NULL &&
-         auc_challenge (&auc, home, challenge, cred_class) > 0 &&
-         auc_all_credentials (&auc, NULL, NULL, self->auth_username,
-                              self->auth_password ? self->auth_password : "") > 0 &&
-         auc_authorization_headers (&auc, home, method, (url_t *) uri, NULL, headers) > 0 &&
-         *headers != NULL;
-}
-
-static SdesCall *
-agent_host_start_call (GObject *host, const gchar *to_uri, SdesSrtpPolicy policy,
-                       GError **error)
-{
-  return agent_call (SDES_AGENT (host), to_uri, NULL, policy, error);
-}
-
-static void
-agent_host_call_ended (GObject *host, SdesCall *call)
-{
-  g_hash_table_remove (SDES_AGENT (host)->calls, call);
-}
-
-static const SdesCallHost agent_call_host = {
-  .get_nua = agent_host_get_nua,
-  .authorize = agent_host_authorize,
-  .start_call = agent_host_start_call,
-  .call_ended = agent_host_call_ended,
-  .tls_failure = agent_host_tls_failure,
-};
-
-/* The settings a new call is made with (it copies them). */
-static SdesCallConfig
-agent_call_config (SdesAgent *self, SdesSrtpPolicy policy, SdesLocalMedia *local)
-{
-  SdesCallConfig config = {
-    .policy = policy,
-    .require_secure_signaling = self->require_secure_signaling,
-    .offer_style = self->offer_style,
-    .suites = self->suites,
-    .warn_agent = self->warn_host,
-    .local = local,
-  };
-
-  return config;
-}
-
-/* ------------------------------------------------------------------------- */
-/* TLS handshake failures (sdes-agent-sofia.c reads them in Sofia's log)      */
-/* ------------------------------------------------------------------------- */
-
-typedef struct {
-  gchar *peer;
-  gboolean we_connected;
-  gchar *reason;
-  gint64 time;              /* g_get_monotonic_time() when it was seen */
-} TlsFailure;
-
-static void
-tls_failure_free (TlsFailure *t)
-{
-  g_free (t->peer);
-  g_free (t->reason);
-  g_free (t);
-}
-
-/* Ends our calls whose INVITE went to the failed connection's peer and
- * reports the failure (SdesAgent::tls-failed). Runs from an idle: the
- * failure was seen inside Sofia, which may not be re-entered from there. */
-static gboolean
-agent_tls_idle (gpointer data)
-{
-  SdesAgent *self = data;
-  TlsFailure *t;
-
-  self->tls_idle = 0;
-  while ((t = g_queue_pop_head (&self->tls_failures)) != NULL) {
-    g_autoptr(GError) error = g_error_new (SDES_AGENT_ERROR, SDES_AGENT_ERROR_TLS_HANDSHAKE,
-                                           "TLS handshake %s %s failed: %s",
-                                           t->we_connected ? "with" : "from", t->peer,
-                                           t->reason);
-    if (t->we_connected) {
-      g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
-      GHashTableIter iter;
-      gpointer call;
-
-      /* Ending a call removes it from the table: iterate over a copy. */
-      g_hash_table_iter_init (&iter, self->calls);
-      while (g_hash_table_iter_next (&iter, &call, NULL))
-        g_ptr_array_add (calls, g_object_ref (call));
-      for (guint i = 0; i < calls->len; i++)
-        _sdes_call_handle_tls_failure (g_ptr_array_index (calls, i), t->peer, error->message);
-    }
-    g_debug ("%s", error->message);
-    g_signal_emit (self, signals[SIGNAL_TLS_FAILED], 0, t->peer, error);
-    tls_failure_free (t);
-  }
-  return G_SOURCE_REMOVE;
-}
-
-/* SdesTlsFailedFunc: called inside Sofia (its logger), so only queued. */
-static void
-agent_tls_failed (gpointer data, const gchar *peer, gboolean we_connected, const gchar *reason)
-{
-  SdesAgent *self = data;
-  TlsFailure *t = g_new0 (TlsFailure, 1);
-
-  t->peer = g_strdup (peer);
-  t->we_connected = we_connected;
-  t->reason = g_strdup (reason);
-  t->time = g_get_monotonic_time ();
-  if (we_connected) {
-    TlsFailure *last = g_new0 (TlsFailure, 1);
-
-    last->reason = g_strdup (reason);
-    last->time = t->time;
-    g_hash_table_replace (self->tls_failed, g_strdup (peer), last);
-  }
-  g_queue_push_tail (&self->tls_failures, t);
-  if (self->tls_idle == 0) {
-    GSource *idle = g_idle_source_new ();
-
-    g_source_set_priority (idle, G_PRIORITY_HIGH);
-    g_source_set_name (idle, "[srtpsdes] TLS failure");
-    g_source_set_callback (idle, agent_tls_idle, self, NULL);
-    self->tls_idle = g_source_attach (idle, self->context);
-    g_source_unref (idle);
-  }
-}
-
-static const gchar *
-agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since)
-{
-  TlsFailure *last = g_hash_table_lookup (SDES_AGENT (host)->tls_failed, peer);
-
-  return last != NULL && last->time >= since ? last->reason : NULL;
-}
 
 /* ------------------------------------------------------------------------- */
 /* nua callback                                                               */
@@ -315,7 +94,7 @@ agent_destroy_nua_idle (gpointer data)
     self->nua = NULL;
   }
   self->shutdown_done = TRUE;
-  g_signal_emit (self, signals[SIGNAL_SHUTDOWN_COMPLETE], 0);
+  g_signal_emit (self, signals[SDES_AGENT_SIGNAL_SHUTDOWN_COMPLETE], 0);
   return G_SOURCE_REMOVE;
 }
 
@@ -337,7 +116,7 @@ agent_register_authenticate (SdesAgent *self, nua_handle_t *nh, int status, sip_
   home = su_home_new (sizeof (su_home_t));
   url = url_make (home, self->registrar);
   if (url != NULL &&
-      agent_host_authorize (G_OBJECT (self), status, sip, "REGISTER", url, home, &headers)) {
+      _sdes_agent_authorize (G_OBJECT (self), status, sip, "REGISTER", url, home, &headers)) {
     g_autofree gchar *cseq = g_strdup_printf ("%u REGISTER", sip->sip_cseq->cs_seq + 1);
 
     /* nua forgets the failed request's leg: its Call-ID, From tag and
@@ -363,7 +142,7 @@ agent_handle_register_response (SdesAgent *self, int status, char const *phrase,
     return;
   if (status >= 200) {
     self->auth_attempts = 0;
-    g_signal_emit (self, signals[SIGNAL_REGISTERED], 0, (guint) status, phrase);
+    g_signal_emit (self, signals[SDES_AGENT_SIGNAL_REGISTERED], 0, (guint) status, phrase);
   }
 }
 
@@ -408,7 +187,7 @@ agent_nua_callback (nua_event_t event, int status, char const *phrase,
           self->contact = copy;
         }
         g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONTACT]);
-        g_signal_emit (self, signals[SIGNAL_READY], 0);
+        g_signal_emit (self, signals[SDES_AGENT_SIGNAL_READY], 0);
       }
       break;
     }
@@ -427,12 +206,12 @@ agent_nua_callback (nua_event_t event, int status, char const *phrase,
         break;
       }
       {
-        SdesCallConfig config = agent_call_config (self, self->policy, self->local_media);
-        incoming = _sdes_call_new_incoming (G_OBJECT (self), &agent_call_host, &config, nh);
+        SdesCallConfig config = _sdes_agent_call_config (self, self->policy, self->local_media);
+        incoming = _sdes_call_new_incoming (G_OBJECT (self), &_sdes_agent_call_host, &config, nh);
       }
       g_hash_table_add (self->calls, g_object_ref (incoming));
       if (_sdes_call_handle_initial_invite (incoming, sip)) {
-        g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, incoming);
+        g_signal_emit (self, signals[SDES_AGENT_SIGNAL_INCOMING_CALL], 0, incoming);
         if (self->auto_answer && sdes_call_get_state (incoming) == SDES_CALL_STATE_INCOMING)
           sdes_call_accept (incoming, NULL);
       }
@@ -532,7 +311,7 @@ agent_create_stack (SdesAgent *agent, const gchar *sip_url, const gchar *sips_ur
    * that is a nested dispatch of this source (rakia does the same). */
   g_source_set_can_recurse (agent->source, TRUE);
   g_source_attach (agent->source, agent->context);
-  _sdes_sofia_watch_tls (agent->source, agent_tls_failed, agent);
+  _sdes_sofia_watch_tls (agent->source, _sdes_agent_tls_failed, agent);
 
   agent->nua = nua_create (agent->root, agent_nua_callback, agent,
                            TAG_IF (sip_url, NUTAG_URL (sip_url)),
@@ -631,72 +410,6 @@ sdes_agent_get_contact (SdesAgent *agent)
   return agent->contact;
 }
 
-/* An outgoing call with @policy (the agent's, or for a blind transfer the
- * one of the call that was referred: the new dialog inherits it). */
-static SdesCall *
-agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
-            SdesSrtpPolicy policy, GError **error)
-{
-  g_autoptr(SdesCall) call = NULL;
-  SdesCallConfig config;
-
-  if (agent_host_get_nua (G_OBJECT (agent)) == NULL) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NOT_STARTED,
-                 "The agent is not running");
-    return NULL;
-  }
-  if (!g_str_has_prefix (to_uri, "sip:") && !g_str_has_prefix (to_uri, "sips:")) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
-                 "Not a sip: or sips: URI: %s", to_uri);
-    return NULL;
-  }
-  if (local == NULL)
-    local = agent->local_media;
-  if (local == NULL) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NO_LOCAL_MEDIA,
-                 "No local media for the call");
-    return NULL;
-  }
-
-  config = agent_call_config (agent, policy, local);
-  call = _sdes_call_new_outgoing (G_OBJECT (agent), &agent_call_host, &config, to_uri);
-  if (!_sdes_call_start (call, error))
-    return NULL;
-  g_hash_table_add (agent->calls, g_object_ref (call));
-  return g_steal_pointer (&call);
-}
-
-/**
- * sdes_agent_call:
- * @agent: a started #SdesAgent
- * @to_uri: the callee ("sip:bob@192.0.2.1:5060", "sips:...")
- * @local: (nullable): our media for this call; %NULL uses #SdesAgent:local-media
- * @error: return location for a #GError
- *
- * Starts an outgoing call with the agent's SRTP policy. Under
- * %SDES_SRTP_POLICY_MANDATORY with #SdesAgent:require-secure-signaling and a
- * non-sips: target, no INVITE is sent (Cisco Table 44) and
- * %SDES_AGENT_ERROR_INSECURE_SIGNALING is returned.
- *
- * Errors: %SDES_AGENT_ERROR_NOT_STARTED, %SDES_AGENT_ERROR_BAD_URI,
- * %SDES_AGENT_ERROR_NO_LOCAL_MEDIA, %SDES_AGENT_ERROR_INSECURE_SIGNALING,
- * %SDES_AGENT_ERROR_NEGOTIATION.
- *
- * Returns: (transfer full) (nullable): the call, or %NULL on error.
- *
- * Since: 0.1
- */
-SdesCall *
-sdes_agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
-                 GError **error)
-{
-  g_return_val_if_fail (SDES_IS_AGENT (agent), NULL);
-  g_return_val_if_fail (to_uri != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  return agent_call (agent, to_uri, local, agent->policy, error);
-}
-
 /**
  * sdes_agent_shutdown:
  * @agent: a #SdesAgent
@@ -779,9 +492,7 @@ sdes_agent_init (SdesAgent *self)
   self->require_secure_signaling = TRUE;
   self->policy = SDES_SRTP_POLICY_OPTIONAL;
   self->calls = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  g_queue_init (&self->tls_failures);
-  self->tls_failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) tls_failure_free);
+  _sdes_agent_tls_init (self);
 }
 
 static void
@@ -820,12 +531,7 @@ sdes_agent_dispose (GObject *object)
     su_root_destroy (self->root);
     self->root = NULL;
   }
-  if (self->tls_idle != 0) {
-    GSource *s = g_main_context_find_source_by_id (self->context, self->tls_idle);
-    if (s != NULL)
-      g_source_destroy (s);
-    self->tls_idle = 0;
-  }
+  _sdes_agent_tls_clear (self);
   _sdes_sofia_unstage_tls (self->cert_dir);
   g_clear_pointer (&self->cert_dir, g_free);
 
@@ -838,7 +544,6 @@ sdes_agent_finalize (GObject *object)
   SdesAgent *self = SDES_AGENT (object);
 
   g_hash_table_unref (self->calls);
-  g_queue_clear_full (&self->tls_failures, (GDestroyNotify) tls_failure_free);
   g_hash_table_unref (self->tls_failed);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_strfreev (self->bind_uris);
@@ -963,16 +668,11 @@ string_prop (const gchar *name, const gchar *blurb)
                               G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 }
 
+/* About 100 lines, on purpose: one declaration per property with its
+ * documentation, in the order of the property enum. */
 static void
-sdes_agent_class_init (SdesAgentClass *klass)
+agent_install_properties (GObjectClass *object_class)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->dispose = sdes_agent_dispose;
-  object_class->finalize = sdes_agent_finalize;
-  object_class->set_property = sdes_agent_set_property;
-  object_class->get_property = sdes_agent_get_property;
-
   /**
    * SdesAgent:main-context:
    *
@@ -1075,7 +775,11 @@ sdes_agent_class_init (SdesAgentClass *klass)
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
+}
 
+static void
+agent_install_signals (SdesAgentClass *klass)
+{
   /**
    * SdesAgent::incoming-call:
    * @agent: the agent
@@ -1087,7 +791,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_INCOMING_CALL] =
+  signals[SDES_AGENT_SIGNAL_INCOMING_CALL] =
       g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, SDES_TYPE_CALL);
   /**
@@ -1097,7 +801,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_READY] =
+  signals[SDES_AGENT_SIGNAL_READY] =
       g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
@@ -1108,7 +812,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_REGISTERED] =
+  signals[SDES_AGENT_SIGNAL_REGISTERED] =
       g_signal_new ("registered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
   /**
@@ -1118,7 +822,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_SHUTDOWN_COMPLETE] =
+  signals[SDES_AGENT_SIGNAL_SHUTDOWN_COMPLETE] =
       g_signal_new ("shutdown-complete", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
@@ -1140,7 +844,20 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_TLS_FAILED] =
+  signals[SDES_AGENT_SIGNAL_TLS_FAILED] =
       g_signal_new ("tls-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
+}
+
+static void
+sdes_agent_class_init (SdesAgentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sdes_agent_dispose;
+  object_class->finalize = sdes_agent_finalize;
+  object_class->set_property = sdes_agent_set_property;
+  object_class->get_property = sdes_agent_get_property;
+  agent_install_properties (object_class);
+  agent_install_signals (klass);
 }

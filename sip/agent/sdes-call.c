@@ -845,6 +845,7 @@ call_signal_new (SdesCallClass *klass, const gchar *name, guint n_params, ...)
   return id;
 }
 
+/* Life cycle and media signals. */
 static void
 call_install_signals (SdesCallClass *klass)
 {
@@ -915,6 +916,12 @@ call_install_signals (SdesCallClass *klass)
    */
   signals[SDES_CALL_SIGNAL_ENDED] =
       call_signal_new (klass, "ended", 2, G_TYPE_UINT, G_TYPE_STRING);
+}
+
+/* Transfer, redirect and forking signals. */
+static void
+call_install_dialog_signals (SdesCallClass *klass)
+{
   /**
    * SdesCall::transfer-requested:
    * @call: the call
@@ -988,4 +995,5 @@ sdes_call_class_init (SdesCallClass *klass)
   object_class->get_property = sdes_call_get_property;
   call_install_properties (object_class);
   call_install_signals (klass);
+  call_install_dialog_signals (klass);
 }
