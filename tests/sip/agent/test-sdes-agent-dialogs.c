@@ -372,7 +372,7 @@ test_tls_verify_off_warns (Fixture *f, gconstpointer data)
 /* Forking (SIPp as the forking proxy)                                        */
 /* ------------------------------------------------------------------------- */
 
-/* PEERS §2.3, Cisco "Signaling Forking", RFC 3261 §13.2.2.4: two 183s from
+/* Cisco "Signaling Forking", RFC 3261 §13.2.2.4: two 183s from
  * different To-tags with different keys give two early-media signals, each
  * with its own remote key; the 200 of the second fork wins (media-ready has
  * its key), the first fork's keys are released, and its late 200 is ACKed
@@ -515,7 +515,7 @@ out:
  * policy ("securertp fallback"): the first INVITE to a sip: URI carries the
  * RTP offer (Table 44), a 302 to a sip: Contact again gives an RTP offer,
  * a 302 to a sips: Contact gives the SRTP offer over TLS and the call is
- * secure (PEERS §2.15: and mandatory from then on). */
+ * secure (and mandatory from then on: no RTP fallback on a TLS dialog). */
 static void
 run_redirect_scheme (Fixture *f, gboolean sips_contact)
 {
@@ -605,7 +605,7 @@ on_transfer_started (SdesCall *call, SdesCall *target_call, TransferWatch *t)
   t->started = g_object_ref (target_call);
 }
 
-/* RFC 3515 + PEERS §2.15: A calls B, B REFERs A to C; A calls C with the
+/* RFC 3515 + Cisco "Call Transfer": A calls B, B REFERs A to C; A calls C with the
  * policy of the A-B call (mandatory, although A's agent is set to off in
  * between), B sees NOTIFY 100 Trying then 200 OK. */
 static void
@@ -785,14 +785,14 @@ main (int argc, char **argv)
   ADD ("/agent/tls/refused-client-certificate-reported-on-both-sides",
        test_tls_client_certificate_refused);
   ADD ("/agent/tls/verify-off-warns-and-accepts-untrusted", test_tls_verify_off_warns);
-  ADD ("/agent/fork/two-183-own-keys-200-wins-late-200-acked-and-byed-peers-2.3",
+  ADD ("/agent/fork/two-183-own-keys-200-wins-late-200-acked-and-byed",
        test_forking_two_early_dialogs);
   ADD ("/agent/redirect/302-contacts-in-order-mandatory", test_redirect_follows_contacts_in_order);
   ADD ("/agent/redirect/302-to-sip-contact-optional-insecure-gets-rtp-offer",
        test_redirect_to_sip_contact);
-  ADD ("/agent/redirect/302-to-sips-contact-gets-srtp-offer-peers-2.15",
+  ADD ("/agent/redirect/302-to-sips-contact-gets-srtp-offer",
        test_redirect_to_sips_contact);
-  ADD ("/agent/transfer/refer-new-call-inherits-policy-notify-200-peers-2.15", test_transfer_blind);
+  ADD ("/agent/transfer/refer-new-call-inherits-policy-notify-200", test_transfer_blind);
   ADD ("/agent/auth/401-to-invite-answered-with-digest", test_digest_auth_invite);
   ADD ("/agent/late-offer/offer-in-200-answer-in-ack", test_late_offer_answer_in_ack);
 #undef ADD
