@@ -161,7 +161,12 @@ tls_watch_line (TlsWatch *w, const gchar *line, gchar **peer, gboolean *we_conne
     w->verify_code = code;
     return FALSE;
   }
-  if (g_str_has_prefix (line, "tls_read: ") && (text = strstr (line, "alert ")) != NULL) {
+  /* Only the alerts that refuse a handshake ("unknown ca", "bad
+   * certificate", "certificate expired", "handshake failure", ...), not the
+   * close_notify of a connection that ends normally. */
+  if (g_str_has_prefix (line, "tls_read: ") && (text = strstr (line, "alert ")) != NULL &&
+      (strstr (text, "certificate") != NULL || strstr (text, "unknown ca") != NULL ||
+       strstr (text, "handshake failure") != NULL || strstr (text, "access denied") != NULL)) {
     g_free (w->alert);
     w->alert = g_strdup (text);
     return FALSE;
@@ -169,8 +174,10 @@ tls_watch_line (TlsWatch *w, const gchar *line, gchar **peer, gboolean *we_conne
   if (scan_conn_line (line, "tport_close(", "): tls/", &tport, &where)) {
     gchar *why;
 
-    if (w->alert == NULL)
+    if (w->alert == NULL) {
+      g_hash_table_remove (w->conns, tport);
       return FALSE;
+    }
     why = g_strdup_printf ("the peer refused our certificate (%s)", w->alert);
     g_clear_pointer (&w->alert, g_free);
     return tls_watch_failed (w, tport, why, peer, we_connected, reason);

@@ -176,8 +176,7 @@ _sdes_call_uri_is_secure (const gchar *uri)
   return strstr (lower, ";transport=tls") != NULL;
 }
 
-/**
- * _sdes_session_set_properties:
+/* _sdes_session_set_properties:
  * @session: a #SdesSession
  * @first_name: the first property name, then its value, ..., %NULL
  *

@@ -120,6 +120,29 @@ new_tls_agent (Fixture *f, const gchar *cert, gboolean also_udp, guint media_por
 }
 
 typedef struct {
+  guint count;
+  gchar *peer;
+  GError *error;
+} TlsWatch;
+
+static void
+on_tls_failed (SdesAgent *agent, const gchar *peer, const GError *error, TlsWatch *t)
+{
+  t->count++;
+  g_free (t->peer);
+  t->peer = g_strdup (peer);
+  g_clear_error (&t->error);
+  t->error = g_error_copy (error);
+}
+
+static void
+tls_watch_clear (TlsWatch *t)
+{
+  g_free (t->peer);
+  g_clear_error (&t->error);
+}
+
+typedef struct {
   SdesSrtpPolicy caller;
   SdesSrtpPolicy callee;
   guint end_status;          /* 0: established */
@@ -148,6 +171,7 @@ test_tls_policy_table (Fixture *f, gconstpointer data)
 {
   SdesAgent *alice, *bob_agent;
   Peer bob = { 0 };
+  TlsWatch tls = { 0 };
 
   make_tls_files (f);
   alice = new_tls_agent (f, "agent", FALSE, 40000);
@@ -157,6 +181,9 @@ test_tls_policy_table (Fixture *f, gconstpointer data)
   start_agent (f, alice);
   peer_init (f, &bob, bob_agent, "bob");
   g_assert_true (g_str_has_prefix (bob.uri, "sips:bob@127.0.0.1:"));
+  /* Good handshakes and normal closes are no TLS failure. */
+  g_signal_connect (alice, "tls-failed", G_CALLBACK (on_tls_failed), &tls);
+  g_signal_connect (bob_agent, "tls-failed", G_CALLBACK (on_tls_failed), &tls);
 
   for (guint i = 0; i < G_N_ELEMENTS (tls_cases); i++) {
     const PolicyCase *c = &tls_cases[i];
@@ -200,30 +227,11 @@ test_tls_policy_table (Fixture *f, gconstpointer data)
     }
     unwatch_call (call, &w);
   }
+  g_assert_cmpuint (tls.count, ==, 0);
+  g_signal_handlers_disconnect_by_data (alice, &tls);
+  g_signal_handlers_disconnect_by_data (bob_agent, &tls);
+  tls_watch_clear (&tls);
   peer_clear (&bob);
-}
-
-typedef struct {
-  guint count;
-  gchar *peer;
-  GError *error;
-} TlsWatch;
-
-static void
-on_tls_failed (SdesAgent *agent, const gchar *peer, const GError *error, TlsWatch *t)
-{
-  t->count++;
-  g_free (t->peer);
-  t->peer = g_strdup (peer);
-  g_clear_error (&t->error);
-  t->error = g_error_copy (error);
-}
-
-static void
-tls_watch_clear (TlsWatch *t)
-{
-  g_free (t->peer);
-  g_clear_error (&t->error);
 }
 
 /* "Only accept trusted certificates" (Yealink), on by default: a callee
