@@ -7,11 +7,18 @@
 # Copyright (C) 2026 srtpsdes developers
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Usage: test-pkgconfig-uninstalled.sh BUILD_ROOT CC [CC ARGS...]
+# Usage: test-pkgconfig-uninstalled.sh BUILD_ROOT B_SANITIZE CC [CC ARGS...]
+# (B_SANITIZE: meson's b_sanitize, "none" or e.g. "address,undefined": a
+# sanitized library needs the program built with the same runtime.)
 set -eu
 
 build_root=$1
-shift
+sanitize=$2
+shift 2
+san_flags=
+if [ "$sanitize" != none ]; then
+  san_flags="-fsanitize=$sanitize"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -42,7 +49,7 @@ main (void)
 PROGRAM
 
 # shellcheck disable=SC2086 # pkg-config output is a list of words
-"$@" -o "$work/tiny" "$work/tiny.c" $cflags $libs
+"$@" $san_flags -o "$work/tiny" "$work/tiny.c" $cflags $libs
 libdir=$(pkg-config --variable=prefix srtpsdes-1.0)/sip
 LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/tiny"
 echo "ok: compiled and ran with: $cflags $libs"

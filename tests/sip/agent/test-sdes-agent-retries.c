@@ -18,6 +18,17 @@
 #include "test-sdes-agent-harness.h"
 #include "test-sdes-agent-sdp.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+/* Full allocation stacks for LeakSanitizer reports and suppressions (the
+ * fast unwinder stops in libraries built without frame pointers). */
+const char *__asan_default_options (void);
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0:malloc_context_size=40";
+}
+#endif
+
 /* ------------------------------------------------------------------------- */
 /* Fallback: the same request retried                                         */
 /* ------------------------------------------------------------------------- */
