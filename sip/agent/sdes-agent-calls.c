@@ -32,7 +32,7 @@ agent_host_get_nua (GObject *host)
 /* RFC 3261 §22.2/§22.3/§22.4: the Authorization (401) or
  * Proxy-Authorization (407) answering the challenge of @sip, made by
  * Sofia's auth client from our credentials. The library's one digest path:
- * REGISTER (agent_handle_register_response()) and INVITE (the call) both
+ * REGISTER (agent_register_authenticate()) and INVITE (the call) both
  * re-send their request with these headers. The password only lives in
  * @home, which the caller frees. */
 gboolean
