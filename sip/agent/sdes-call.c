@@ -532,10 +532,11 @@ gboolean
 _sdes_call_check_state (SdesCall *self, SdesCallState want, GError **error)
 {
   if (self->state != want || self->nh == NULL) {
+    g_autofree gchar *is = g_enum_to_string (SDES_TYPE_CALL_STATE, self->state);
+    g_autofree gchar *wanted = g_enum_to_string (SDES_TYPE_CALL_STATE, want);
+
     g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
-                 "The call is %s, not %s",
-                 g_enum_to_string (SDES_TYPE_CALL_STATE, self->state),
-                 g_enum_to_string (SDES_TYPE_CALL_STATE, want));
+                 "The call is %s, not %s", is, wanted);
     return FALSE;
   }
   return TRUE;
@@ -548,7 +549,8 @@ _sdes_call_check_state (SdesCall *self, SdesCallState want, GError **error)
  *
  * Answers the INVITE with 200 and the engine's SDP answer.
  *
- * Errors: %SDES_AGENT_ERROR_WRONG_STATE.
+ * Errors: %SDES_AGENT_ERROR_WRONG_STATE (not an incoming call waiting for
+ * an answer, or already accepted).
  *
  * Returns: %TRUE when the 200 was sent.
  *

@@ -273,7 +273,7 @@ test_tls_untrusted_peer_fails (Fixture *f, gconstpointer data)
   elapsed = g_get_monotonic_time () - t0;
   g_test_message ("call to an untrusted certificate: %u %s after %.3f s (%s)", w.end_status,
                   w.end_reason, elapsed / 1e6,
-                  g_enum_to_string (SDES_TYPE_CALL_END_REASON, w.end_why));
+                  end_reason_nick (w.end_why));
   g_assert_true (w.ended);
   g_assert_false (w.ready);
   g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
@@ -328,7 +328,7 @@ test_tls_client_certificate_refused (Fixture *f, gconstpointer data)
   elapsed = g_get_monotonic_time () - t0;
   g_test_message ("refused client certificate: caller %u %s (%s); callee: %s, after %.3f s",
                   w.end_status, w.end_reason,
-                  g_enum_to_string (SDES_TYPE_CALL_END_REASON, w.end_why), t.error->message,
+                  end_reason_nick (w.end_why), t.error->message,
                   elapsed / 1e6);
   g_assert_true (w.ended);
   g_assert_false (w.ready);

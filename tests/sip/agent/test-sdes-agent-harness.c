@@ -214,6 +214,16 @@ on_ended (SdesCall *call, guint status, const gchar *reason, CallWatch *w)
   w->end_reason = g_strdup (reason);
 }
 
+/* "ack-timeout" for SDES_CALL_END_REASON_ACK_TIMEOUT (static string). */
+const gchar *
+end_reason_nick (SdesCallEndReason why)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (SDES_TYPE_CALL_END_REASON);
+  GEnumValue *v = g_enum_get_value (klass, why);
+
+  return v ? v->value_nick : "?";
+}
+
 void
 watch_call (SdesCall *call, CallWatch *w)
 {

@@ -63,6 +63,7 @@ void peer_init (Fixture *f, Peer *p, SdesAgent *agent, const gchar *user);
 void peer_clear (Peer *p);
 SdesAgent * new_udp_agent (Fixture *f, guint media_port);
 void watch_call (SdesCall *call, CallWatch *w);
+const gchar *end_reason_nick (SdesCallEndReason why);
 void unwatch_call (SdesCall *call, CallWatch *w);
 void wait_ready_or_ended (Fixture *f, CallWatch *w);
 void hangup_and_wait (Fixture *f, SdesCall *call, CallWatch *w);

@@ -159,7 +159,7 @@ test_ack_timeout_has_its_own_end_reason (Fixture *f, gconstpointer data)
     g_main_context_iteration (f->ctx, TRUE);
   g_test_message ("no ACK: ended after %.1f s: %u %s (%s)",
                   (g_get_monotonic_time () - t0) / 1e6, w.end_status, w.end_reason,
-                  g_enum_to_string (SDES_TYPE_CALL_END_REASON, w.end_why));
+                  end_reason_nick (w.end_why));
   g_assert_false (w.ready);
   g_assert_cmpint (w.end_why, ==, SDES_CALL_END_REASON_ACK_TIMEOUT);
   g_assert_cmpint (sdes_call_get_end_reason (bob.incoming), ==, SDES_CALL_END_REASON_ACK_TIMEOUT);
