@@ -34,52 +34,15 @@
  * Since: 0.1
  */
 
-#include "sofia-decls.h"
+#include "sdes-agent-internal.h"
+#include "sdes-agent-sofia.h"
 
 #include <string.h>
-#include <glib/gstdio.h>
 
 G_DEFINE_QUARK (sdes-agent-error-quark, sdes_agent_error)
 
 #define SHUTDOWN_WAIT_US (5 * G_USEC_PER_SEC)
 
-struct _SdesAgent
-{
-  GObject parent;
-
-  GMainContext *context;
-  gchar **bind_uris;
-  gchar *tls_cert_file;
-  gchar *tls_key_file;
-  gchar *tls_ca_file;
-  gchar *tls_ca_dir;
-  gboolean tls_verify;
-  gchar *identity;
-  gchar *user_agent;
-  gchar *registrar;
-  gchar *auth_username;
-  gchar *auth_password;
-  SdesSrtpPolicy policy;
-  gchar **suites;
-  gboolean require_secure_signaling;
-  SdesOfferStyle offer_style;
-  gboolean auto_answer;
-  SdesLocalMedia *local_media;
-
-  su_root_t *root;
-  GSource *source;          /* borrowed from the root (su_source.c) */
-  nua_t *nua;
-  gchar *cert_dir;          /* staged agent.pem/cafile.pem for Sofia */
-  gchar *contact;
-  gchar *warn_host;
-  gboolean shutdown_requested;
-  gboolean shutdown_done;
-  guint destroy_idle;
-  nua_handle_t *register_nh;
-  gint auth_attempts;
-
-  GHashTable *calls;        /* SdesCall* -> strong ref while not ended */
-};
 
 enum
 {
@@ -108,150 +71,11 @@ enum
 
 static GParamSpec *props[N_PROPS];
 
-enum
-{
-  SIGNAL_INCOMING_CALL,
-  SIGNAL_READY,
-  SIGNAL_REGISTERED,
-  SIGNAL_SHUTDOWN_COMPLETE,
-  N_SIGNALS
-};
+guint _sdes_agent_signals[SDES_AGENT_N_SIGNALS];
 
-static guint signals[N_SIGNALS];
+#define signals _sdes_agent_signals
 
 G_DEFINE_TYPE (SdesAgent, sdes_agent, G_TYPE_OBJECT)
-
-/* ------------------------------------------------------------------------- */
-/* su_log -> GLib, with keys redacted                                         */
-/* ------------------------------------------------------------------------- */
-
-G_LOCK_DEFINE_STATIC (su_log_buffer);
-static GString *su_log_buffer;
-
-/* Sofia writes a log line in several calls; buffer until '\n' so that the
- * redaction sees whole lines (an `inline:` key is never split). Lock:
- * su_log_buffer; the g_log() calls happen after the buffer is detached. */
-static void G_GNUC_PRINTF (2, 0)
-agent_su_logger (void *stream, char const *fmt, va_list ap)
-{
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-
-  G_LOCK (su_log_buffer);
-  if (su_log_buffer == NULL)
-    su_log_buffer = g_string_new (NULL);
-  g_string_append_vprintf (su_log_buffer, fmt, ap);
-  for (;;) {
-    const gchar *nl = memchr (su_log_buffer->str, '\n', su_log_buffer->len);
-    gsize n;
-
-    if (nl == NULL)
-      break;
-    n = nl - su_log_buffer->str;
-    g_ptr_array_add (lines, g_strndup (su_log_buffer->str, n));
-    g_string_erase (su_log_buffer, 0, n + 1);
-  }
-  G_UNLOCK (su_log_buffer);
-
-  for (guint i = 0; i < lines->len; i++) {
-    g_autofree gchar *safe = sdes_crypto_redact_text (g_ptr_array_index (lines, i));
-    g_debug ("sofia: %s", safe);
-  }
-}
-
-static void
-agent_redirect_su_logs_once (void)
-{
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once)) {
-    su_log_redirect (su_log_default, agent_su_logger, NULL);
-    su_log_redirect (nua_log, agent_su_logger, NULL);
-    su_log_redirect (nta_log, agent_su_logger, NULL);
-    su_log_redirect (tport_log, agent_su_logger, NULL);
-    su_log_redirect (soa_log, agent_su_logger, NULL);
-    g_once_init_leave (&once, 1);
-  }
-}
-
-/* ------------------------------------------------------------------------- */
-/* Helpers used by sdes-call.c                                                */
-/* ------------------------------------------------------------------------- */
-
-nua_t *
-_sdes_agent_get_nua (SdesAgent *agent)
-{
-  return agent->shutdown_requested ? NULL : agent->nua;
-}
-
-SdesLocalMedia *
-_sdes_agent_get_local_media (SdesAgent *agent)
-{
-  return agent->local_media;
-}
-
-const gchar *
-_sdes_agent_get_warn_host (SdesAgent *agent)
-{
-  return agent->warn_host ? agent->warn_host : SDES_ENGINE_DEFAULT_WARN_AGENT;
-}
-
-/* Sets a session property only when the engine has it, so that the agent
- * keeps working while the engine grows options. */
-static void
-session_set_if_exists (SdesSession *session, const gchar *name, const GValue *value)
-{
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (session), name) != NULL)
-    g_object_set_property (G_OBJECT (session), name, value);
-}
-
-void
-_sdes_agent_configure_session (SdesAgent *agent, SdesSession *session,
-                               gboolean secure_signaling)
-{
-  g_auto(GValue) v = G_VALUE_INIT;
-
-  g_value_init (&v, G_TYPE_BOOLEAN);
-  g_value_set_boolean (&v, secure_signaling);
-  session_set_if_exists (session, "secure-signaling", &v);
-  g_value_set_boolean (&v, agent->require_secure_signaling);
-  session_set_if_exists (session, "require-secure-signaling", &v);
-  g_value_unset (&v);
-
-  g_value_init (&v, SDES_TYPE_OFFER_STYLE);
-  g_value_set_enum (&v, agent->offer_style);
-  session_set_if_exists (session, "offer-style", &v);
-  g_value_unset (&v);
-
-  if (agent->suites != NULL) {
-    g_value_init (&v, G_TYPE_STRV);
-    g_value_set_boxed (&v, agent->suites);
-    session_set_if_exists (session, "suites", &v);
-    g_value_unset (&v);
-  }
-  if (agent->warn_host != NULL) {
-    g_value_init (&v, G_TYPE_STRING);
-    g_value_set_string (&v, agent->warn_host);
-    session_set_if_exists (session, "warn-agent", &v);
-  }
-}
-
-/* Cisco Table 44 / PEERS §2.15: signaling counts as secure only on sips:
- * (or an explicit transport=tls), i.e. TLS end to end. */
-gboolean
-_sdes_agent_uri_is_secure (const gchar *uri)
-{
-  g_autofree gchar *lower = g_ascii_strdown (uri, -1);
-
-  if (g_str_has_prefix (lower, "sips:"))
-    return TRUE;
-  return strstr (lower, ";transport=tls") != NULL;
-}
-
-void
-_sdes_agent_forget_call (SdesAgent *agent, SdesCall *call)
-{
-  g_hash_table_remove (agent->calls, call);
-}
 
 /* ------------------------------------------------------------------------- */
 /* nua callback                                                               */
@@ -270,56 +94,55 @@ agent_destroy_nua_idle (gpointer data)
     self->nua = NULL;
   }
   self->shutdown_done = TRUE;
-  g_signal_emit (self, signals[SIGNAL_SHUTDOWN_COMPLETE], 0);
+  g_signal_emit (self, signals[SDES_AGENT_SIGNAL_SHUTDOWN_COMPLETE], 0);
   return G_SOURCE_REMOVE;
 }
 
-/* RFC 3261 §22.2/§22.3: answers a 401/407 challenge from the configured
- * credentials with nua_authenticate(), which re-sends the request (for an
- * INVITE with the same SDP body). Returns FALSE when there is nothing to
- * answer with or @attempts says the credentials were already refused. */
-gboolean
-_sdes_agent_authenticate (SdesAgent *self, nua_handle_t *nh, int status,
-                          sip_t const *sip, gint *attempts)
+/* A challenge to REGISTER is answered like one to INVITE (the same
+ * agent_host_authorize()): the request is sent again on its handle with
+ * its Call-ID and From tag and a higher CSeq (RFC 3261 §10.2). Two
+ * attempts at most: a second challenge means the credentials were refused. */
+static gboolean
+agent_register_authenticate (SdesAgent *self, nua_handle_t *nh, int status, sip_t const *sip)
 {
-  sip_www_authenticate_t const *wa = sip ? sip->sip_www_authenticate : NULL;
-  sip_proxy_authenticate_t const *pa = sip ? sip->sip_proxy_authenticate : NULL;
-  msg_auth_t const *au = status == 401 ? wa : pa;
-  const gchar *realm = au ? msg_params_find (au->au_params, "realm=") : NULL;
-  g_autofree gchar *cred = NULL;
+  su_home_t *home;
+  msg_header_t *headers = NULL;
+  url_t *url;
+  gboolean ok = FALSE;
 
-  if ((status != 401 && status != 407) || self->auth_username == NULL ||
-      au == NULL || realm == NULL || *attempts >= 2)
+  if (self->auth_attempts >= 2 || self->registrar == NULL || sip == NULL ||
+      sip->sip_cseq == NULL)
     return FALSE;
+  home = su_home_new (sizeof (su_home_t));
+  url = url_make (home, self->registrar);
+  if (url != NULL &&
+      _sdes_agent_authorize (G_OBJECT (self), status, sip, "REGISTER", url, home, &headers)) {
+    g_autofree gchar *cseq = g_strdup_printf ("%u REGISTER", sip->sip_cseq->cs_seq + 1);
 
-  /* The realm keeps its quotes as nua's "scheme:realm:user:password" format
-   * wants. The password is wiped from our copy right after use. */
-  (*attempts)++;
-  cred = g_strdup_printf ("%s:%s:%s:%s", au->au_scheme, realm,
-                          self->auth_username,
-                          self->auth_password ? self->auth_password : "");
-  nua_authenticate (nh, NUTAG_AUTH (cred), TAG_END ());
-  sdes_crypto_wipe (cred, strlen (cred));
-  return TRUE;
-}
-
-gboolean
-_sdes_agent_get_credentials (SdesAgent *self, const gchar **username, const gchar **password)
-{
-  *username = self->auth_username;
-  *password = self->auth_password ? self->auth_password : "";
-  return self->auth_username != NULL;
+    /* nua forgets the failed request's leg: its Call-ID, From tag and
+     * CSeq are given back explicitly. */
+    self->auth_attempts++;
+    nua_register (nh,
+                  SIPTAG_CALL_ID (sip->sip_call_id),
+                  SIPTAG_FROM (sip->sip_from),
+                  SIPTAG_CSEQ_STR (cseq),
+                  SIPTAG_HEADER ((sip_header_t const *) headers),
+                  TAG_END ());
+    ok = TRUE;
+  }
+  su_home_unref (home);
+  return ok;
 }
 
 static void
 agent_handle_register_response (SdesAgent *self, int status, char const *phrase,
                                 nua_handle_t *nh, sip_t const *sip)
 {
-  if (_sdes_agent_authenticate (self, nh, status, sip, &self->auth_attempts))
+  if ((status == 401 || status == 407) && agent_register_authenticate (self, nh, status, sip))
     return;
   if (status >= 200) {
     self->auth_attempts = 0;
-    g_signal_emit (self, signals[SIGNAL_REGISTERED], 0, (guint) status, phrase);
+    g_signal_emit (self, signals[SDES_AGENT_SIGNAL_REGISTERED], 0, (guint) status, phrase);
   }
 }
 
@@ -364,7 +187,7 @@ agent_nua_callback (nua_event_t event, int status, char const *phrase,
           self->contact = copy;
         }
         g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONTACT]);
-        g_signal_emit (self, signals[SIGNAL_READY], 0);
+        g_signal_emit (self, signals[SDES_AGENT_SIGNAL_READY], 0);
       }
       break;
     }
@@ -382,10 +205,13 @@ agent_nua_callback (nua_event_t event, int status, char const *phrase,
         nua_handle_destroy (nh);
         break;
       }
-      incoming = _sdes_call_new_incoming (self, nh);
+      {
+        SdesCallConfig config = _sdes_agent_call_config (self, self->policy, self->local_media);
+        incoming = _sdes_call_new_incoming (G_OBJECT (self), &_sdes_agent_call_host, &config, nh);
+      }
       g_hash_table_add (self->calls, g_object_ref (incoming));
-      if (_sdes_call_handle_initial_invite (incoming, status, sip)) {
-        g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, incoming);
+      if (_sdes_call_handle_initial_invite (incoming, sip)) {
+        g_signal_emit (self, signals[SDES_AGENT_SIGNAL_INCOMING_CALL], 0, incoming);
         if (self->auto_answer && sdes_call_get_state (incoming) == SDES_CALL_STATE_INCOMING)
           sdes_call_accept (incoming, NULL);
       }
@@ -418,95 +244,6 @@ agent_nua_callback (nua_event_t event, int status, char const *phrase,
 /* Start, shutdown                                                            */
 /* ------------------------------------------------------------------------- */
 
-static gboolean
-stage_file (const gchar *dir, const gchar *name, const gchar *const *sources,
-            GError **error)
-{
-  g_autoptr(GString) all = g_string_new (NULL);
-  g_autofree gchar *path = g_build_filename (dir, name, NULL);
-
-  for (guint i = 0; sources[i] != NULL; i++) {
-    g_autofree gchar *text = NULL;
-    gsize len = 0;
-
-    if (!g_file_get_contents (sources[i], &text, &len, error)) {
-      g_prefix_error (error, "TLS file: ");
-      if (error && *error) {
-        (*error)->domain = SDES_AGENT_ERROR;
-        (*error)->code = SDES_AGENT_ERROR_TLS_CONFIG;
-      }
-      return FALSE;
-    }
-    g_string_append_len (all, text, len);
-    if (len > 0 && text[len - 1] != '\n')
-      g_string_append_c (all, '\n');
-    sdes_crypto_wipe (text, len);
-  }
-  if (!g_file_set_contents_full (path, all->str, all->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error)) {
-    sdes_crypto_wipe (all->str, all->len);
-    return FALSE;
-  }
-  sdes_crypto_wipe (all->str, all->len);
-  return TRUE;
-}
-
-/* Sofia's TLS reads "agent.pem" (key + certificate) and "cafile.pem" from
- * one directory (NUTAG_CERTIFICATE_DIR); the properties name separate files,
- * so they are staged into a private 0700 directory. */
-static gboolean
-agent_stage_tls (SdesAgent *self, GError **error)
-{
-  if (self->tls_cert_file == NULL)
-    return TRUE;
-
-  self->cert_dir = g_dir_make_tmp ("srtpsdes-tls-XXXXXX", error);
-  if (self->cert_dir == NULL)
-    return FALSE;
-
-  {
-    const gchar *agent_pem[] = { self->tls_key_file ? self->tls_key_file : self->tls_cert_file,
-                                 self->tls_key_file ? self->tls_cert_file : NULL, NULL };
-    if (!stage_file (self->cert_dir, "agent.pem", agent_pem, error))
-      return FALSE;
-  }
-  if (self->tls_ca_file != NULL) {
-    const gchar *ca[] = { self->tls_ca_file, NULL };
-    if (!stage_file (self->cert_dir, "cafile.pem", ca, error))
-      return FALSE;
-  } else if (self->tls_ca_dir != NULL) {
-    g_autoptr(GDir) dir = g_dir_open (self->tls_ca_dir, 0, error);
-    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-    const gchar *name;
-
-    if (dir == NULL)
-      return FALSE;
-    while ((name = g_dir_read_name (dir)) != NULL)
-      if (g_str_has_suffix (name, ".pem") || g_str_has_suffix (name, ".crt"))
-        g_ptr_array_add (files, g_build_filename (self->tls_ca_dir, name, NULL));
-    g_ptr_array_add (files, NULL);
-    if (!stage_file (self->cert_dir, "cafile.pem",
-                     (const gchar * const *) files->pdata, error))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static void
-agent_unstage_tls (SdesAgent *self)
-{
-  const gchar *names[] = { "agent.pem", "cafile.pem", NULL };
-
-  if (self->cert_dir == NULL)
-    return;
-  for (guint i = 0; names[i] != NULL; i++) {
-    g_autofree gchar *path = g_build_filename (self->cert_dir, names[i], NULL);
-    g_unlink (path);
-  }
-  g_rmdir (self->cert_dir);
-  g_clear_pointer (&self->cert_dir, g_free);
-}
-
 /**
  * sdes_agent_start:
  * @agent: a #SdesAgent
@@ -524,25 +261,21 @@ agent_unstage_tls (SdesAgent *self)
  *
  * Since: 0.1
  */
-gboolean
-sdes_agent_start (SdesAgent *agent, GError **error)
+/* The bind URIs: at most one sip: and one sips: (nua binds one of each);
+ * neither means sip:127.0.0.1:0. Also sets the Warning header's warn-agent
+ * to the bind host (RFC 3261 §20.43). */
+static gboolean
+agent_parse_binds (SdesAgent *agent, const gchar **sip_url, const gchar **sips_url,
+                   GError **error)
 {
-  const gchar *sip_url = NULL, *sips_url = NULL;
-  g_autofree gchar *host = NULL;
-
-  g_return_val_if_fail (SDES_IS_AGENT (agent), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (agent->nua != NULL || agent->shutdown_requested) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
-                 "The agent was already started");
-    return FALSE;
-  }
+  const gchar *u, *h;
 
   for (guint i = 0; agent->bind_uris && agent->bind_uris[i]; i++) {
-    const gchar *u = agent->bind_uris[i];
-    const gchar **slot = g_ascii_strncasecmp (u, "sips:", 5) == 0 ? &sips_url
-                       : g_ascii_strncasecmp (u, "sip:", 4) == 0 ? &sip_url : NULL;
+    const gchar **slot;
+
+    u = agent->bind_uris[i];
+    slot = g_ascii_strncasecmp (u, "sips:", 5) == 0 ? sips_url
+         : g_ascii_strncasecmp (u, "sip:", 4) == 0 ? sip_url : NULL;
     if (slot == NULL || *slot != NULL) {
       g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
                    "Bind URI %u (%s): need at most one sip: and one sips: URI", i, u);
@@ -550,34 +283,25 @@ sdes_agent_start (SdesAgent *agent, GError **error)
     }
     *slot = u;
   }
-  if (sip_url == NULL && sips_url == NULL)
-    sip_url = "sip:127.0.0.1:0";
+  if (*sip_url == NULL && *sips_url == NULL)
+    *sip_url = "sip:127.0.0.1:0";
+  u = *sip_url ? *sip_url : *sips_url;
+  h = strchr (u, ':') + 1;
+  g_free (agent->warn_host);
+  agent->warn_host = g_strndup (h, strcspn (h, ":;>"));
+  return TRUE;
+}
 
-  /* The Warning header's warn-agent: our bind host (RFC 3261 §20.43). */
-  {
-    const gchar *u = sip_url ? sip_url : sips_url;
-    const gchar *h = strchr (u, ':') + 1;
-    gsize n = strcspn (h, ":;>");
-    host = g_strndup (h, n);
-    g_free (agent->warn_host);
-    agent->warn_host = g_steal_pointer (&host);
-  }
-
-  if (!agent_stage_tls (agent, error)) {
-    agent_unstage_tls (agent);
-    return FALSE;
-  }
-  if (!agent->tls_verify && sips_url != NULL)
-    g_warning ("TLS peer verification is OFF: any certificate will be accepted "
-               "and the a=crypto keys can be read by a man in the middle");
-
-  agent_redirect_su_logs_once ();
-
+/* The su_glib root on the agent's context and the nua stack bound to the
+ * transports; on failure nothing of it is left. */
+static gboolean
+agent_create_stack (SdesAgent *agent, const gchar *sip_url, const gchar *sips_url,
+                    GError **error)
+{
   agent->root = su_glib_root_create (agent);
   if (agent->root == NULL) {
     g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BIND,
                  "su_glib_root_create failed");
-    agent_unstage_tls (agent);
     return FALSE;
   }
   /* Single-threaded: nua runs its stack in this thread, in our context. */
@@ -587,6 +311,7 @@ sdes_agent_start (SdesAgent *agent, GError **error)
    * that is a nested dispatch of this source (rakia does the same). */
   g_source_set_can_recurse (agent->source, TRUE);
   g_source_attach (agent->source, agent->context);
+  _sdes_sofia_watch_tls (agent->source, _sdes_agent_tls_failed, agent);
 
   agent->nua = nua_create (agent->root, agent_nua_callback, agent,
                            TAG_IF (sip_url, NUTAG_URL (sip_url)),
@@ -607,11 +332,45 @@ sdes_agent_start (SdesAgent *agent, GError **error)
     g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BIND,
                  "Sofia could not bind %s%s%s", sip_url ? sip_url : "",
                  sip_url && sips_url ? " and " : "", sips_url ? sips_url : "");
+    _sdes_sofia_unwatch_tls (agent->source);
     g_source_destroy (agent->source);
     agent->source = NULL;
     su_root_destroy (agent->root);
     agent->root = NULL;
-    agent_unstage_tls (agent);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sdes_agent_start (SdesAgent *agent, GError **error)
+{
+  const gchar *sip_url = NULL, *sips_url = NULL;
+
+  g_return_val_if_fail (SDES_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (agent->nua != NULL || agent->shutdown_requested) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
+                 "The agent was already started");
+    return FALSE;
+  }
+  if (!agent_parse_binds (agent, &sip_url, &sips_url, error))
+    return FALSE;
+  if (agent->tls_cert_file != NULL) {
+    agent->cert_dir = _sdes_sofia_stage_tls (agent->tls_cert_file, agent->tls_key_file,
+                                             agent->tls_ca_file, agent->tls_ca_dir, error);
+    if (agent->cert_dir == NULL)
+      return FALSE;
+  }
+  if (!agent->tls_verify && sips_url != NULL)
+    g_warning ("TLS peer verification is OFF: any certificate will be accepted "
+               "and the a=crypto keys can be read by a man in the middle");
+
+  _sdes_sofia_redirect_logs_once ();
+  if (!agent_create_stack (agent, sip_url, sips_url, error)) {
+    _sdes_sofia_unstage_tls (agent->cert_dir);
+    g_clear_pointer (&agent->cert_dir, g_free);
     return FALSE;
   }
 
@@ -631,9 +390,12 @@ sdes_agent_start (SdesAgent *agent, GError **error)
   nua_get_params (agent->nua, NTATAG_CONTACT (NULL), TAG_END ());
 
   if (agent->registrar != NULL) {
+    /* NUTAG_RETRY_COUNT(0): a challenge is a final answer that
+     * agent_register_authenticate() retries, not a request nua parks
+     * waiting for nua_authenticate(). */
     agent->register_nh = nua_handle (agent->nua, NULL,
                                      TAG_IF (agent->identity, SIPTAG_TO_STR (agent->identity)),
-                                     TAG_END ());
+                                     NUTAG_RETRY_COUNT (0), TAG_END ());
     nua_register (agent->register_nh, TAG_END ());
   }
   return TRUE;
@@ -653,78 +415,6 @@ sdes_agent_get_contact (SdesAgent *agent)
 {
   g_return_val_if_fail (SDES_IS_AGENT (agent), NULL);
   return agent->contact;
-}
-
-/**
- * sdes_agent_call:
- * @agent: a started #SdesAgent
- * @to_uri: the callee ("sip:bob@192.0.2.1:5060", "sips:...")
- * @local: (nullable): our media for this call; %NULL uses #SdesAgent:local-media
- * @error: return location for a #GError
- *
- * Starts an outgoing call with the agent's SRTP policy. Under
- * %SDES_SRTP_POLICY_MANDATORY with #SdesAgent:require-secure-signaling and a
- * non-sips: target, no INVITE is sent (Cisco Table 44) and
- * %SDES_AGENT_ERROR_INSECURE_SIGNALING is returned.
- *
- * Errors: %SDES_AGENT_ERROR_NOT_STARTED, %SDES_AGENT_ERROR_BAD_URI,
- * %SDES_AGENT_ERROR_NO_LOCAL_MEDIA, %SDES_AGENT_ERROR_INSECURE_SIGNALING,
- * %SDES_AGENT_ERROR_NEGOTIATION.
- *
- * Returns: (transfer full) (nullable): the call, or %NULL on error.
- *
- * Since: 0.1
- */
-static SdesCall *
-agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
-            SdesSrtpPolicy policy, GError **error)
-{
-  g_autoptr(SdesCall) call = NULL;
-
-  if (_sdes_agent_get_nua (agent) == NULL) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NOT_STARTED,
-                 "The agent is not running");
-    return NULL;
-  }
-  if (!g_str_has_prefix (to_uri, "sip:") && !g_str_has_prefix (to_uri, "sips:")) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
-                 "Not a sip: or sips: URI: %s", to_uri);
-    return NULL;
-  }
-  if (local == NULL)
-    local = agent->local_media;
-  if (local == NULL) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NO_LOCAL_MEDIA,
-                 "No local media for the call");
-    return NULL;
-  }
-
-  call = _sdes_call_new_outgoing (agent, to_uri, local, policy,
-                                  _sdes_agent_uri_is_secure (to_uri));
-  if (!_sdes_call_start (call, error))
-    return NULL;
-  g_hash_table_add (agent->calls, g_object_ref (call));
-  return g_steal_pointer (&call);
-}
-
-SdesCall *
-sdes_agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
-                 GError **error)
-{
-  g_return_val_if_fail (SDES_IS_AGENT (agent), NULL);
-  g_return_val_if_fail (to_uri != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  return agent_call (agent, to_uri, local, agent->policy, error);
-}
-
-/* A call the agent starts itself (blind transfer): @policy is the one of the
- * call it replaces (PEERS §2.15: the new dialog inherits it). */
-SdesCall *
-_sdes_agent_call_with_policy (SdesAgent *agent, const gchar *to_uri,
-                              SdesSrtpPolicy policy, GError **error)
-{
-  return agent_call (agent, to_uri, NULL, policy, error);
 }
 
 /**
@@ -809,6 +499,7 @@ sdes_agent_init (SdesAgent *self)
   self->require_secure_signaling = TRUE;
   self->policy = SDES_SRTP_POLICY_OPTIONAL;
   self->calls = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  _sdes_agent_tls_init (self);
 }
 
 static void
@@ -841,12 +532,15 @@ sdes_agent_dispose (GObject *object)
   }
   g_hash_table_remove_all (self->calls);
   if (self->root != NULL) {
+    _sdes_sofia_unwatch_tls (self->source);
     g_source_destroy (self->source);
     self->source = NULL;
     su_root_destroy (self->root);
     self->root = NULL;
   }
-  agent_unstage_tls (self);
+  _sdes_agent_tls_clear (self);
+  _sdes_sofia_unstage_tls (self->cert_dir);
+  g_clear_pointer (&self->cert_dir, g_free);
 
   G_OBJECT_CLASS (sdes_agent_parent_class)->dispose (object);
 }
@@ -857,6 +551,7 @@ sdes_agent_finalize (GObject *object)
   SdesAgent *self = SDES_AGENT (object);
 
   g_hash_table_unref (self->calls);
+  g_hash_table_unref (self->tls_failed);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_strfreev (self->bind_uris);
   g_free (self->tls_cert_file);
@@ -980,16 +675,11 @@ string_prop (const gchar *name, const gchar *blurb)
                               G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 }
 
+/* About 100 lines, on purpose: one declaration per property with its
+ * documentation, in the order of the property enum. */
 static void
-sdes_agent_class_init (SdesAgentClass *klass)
+agent_install_properties (GObjectClass *object_class)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->dispose = sdes_agent_dispose;
-  object_class->finalize = sdes_agent_finalize;
-  object_class->set_property = sdes_agent_set_property;
-  object_class->get_property = sdes_agent_get_property;
-
   /**
    * SdesAgent:main-context:
    *
@@ -1092,7 +782,11 @@ sdes_agent_class_init (SdesAgentClass *klass)
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
+}
 
+static void
+agent_install_signals (SdesAgentClass *klass)
+{
   /**
    * SdesAgent::incoming-call:
    * @agent: the agent
@@ -1104,7 +798,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_INCOMING_CALL] =
+  signals[SDES_AGENT_SIGNAL_INCOMING_CALL] =
       g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, SDES_TYPE_CALL);
   /**
@@ -1114,7 +808,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_READY] =
+  signals[SDES_AGENT_SIGNAL_READY] =
       g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
@@ -1125,7 +819,7 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_REGISTERED] =
+  signals[SDES_AGENT_SIGNAL_REGISTERED] =
       g_signal_new ("registered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
   /**
@@ -1135,7 +829,42 @@ sdes_agent_class_init (SdesAgentClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_SHUTDOWN_COMPLETE] =
+  signals[SDES_AGENT_SIGNAL_SHUTDOWN_COMPLETE] =
       g_signal_new ("shutdown-complete", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * SdesAgent::tls-failed:
+   * @agent: the agent
+   * @peer: "host:port" of the other end of the connection
+   * @error: %SDES_AGENT_ERROR_TLS_HANDSHAKE, whose message says what failed
+   *   (certificate not trusted, name mismatch, expired, or the peer refused
+   *   ours) and with whom
+   *
+   * A TLS handshake of one of the agent's connections failed, on either
+   * side: a connection we opened (the calls sent over it have already ended
+   * with %SDES_CALL_END_REASON_TLS_FAILED) or one a peer opened to us (no
+   * call exists: this signal is the only report). Emitted within
+   * milliseconds of the failure, from the agent's context.
+   *
+   * Sofia-SIP 1.12.11 reports these failures only in its transport log,
+   * which the agent reads (see docs/agent.md).
+   *
+   * Since: 0.1
+   */
+  signals[SDES_AGENT_SIGNAL_TLS_FAILED] =
+      g_signal_new ("tls-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
+}
+
+static void
+sdes_agent_class_init (SdesAgentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sdes_agent_dispose;
+  object_class->finalize = sdes_agent_finalize;
+  object_class->set_property = sdes_agent_set_property;
+  object_class->get_property = sdes_agent_get_property;
+  agent_install_properties (object_class);
+  agent_install_signals (klass);
 }

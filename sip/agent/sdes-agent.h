@@ -41,6 +41,8 @@ GQuark sdes_agent_error_quark (void);
  *   (accepting an outgoing call, holding a call that is not active, ...).
  * @SDES_AGENT_ERROR_NEGOTIATION: the offer/answer engine refused (the
  *   #SDES_ENGINE_ERROR message is appended).
+ * @SDES_AGENT_ERROR_TLS_HANDSHAKE: a TLS handshake failed
+ *   (#SdesAgent::tls-failed; the message names the peer and the cause).
  *
  * Specific failures of the SIP agent.
  *
@@ -55,6 +57,7 @@ typedef enum {
   SDES_AGENT_ERROR_NO_LOCAL_MEDIA,
   SDES_AGENT_ERROR_WRONG_STATE,
   SDES_AGENT_ERROR_NEGOTIATION,
+  SDES_AGENT_ERROR_TLS_HANDSHAKE,
 } SdesAgentError;
 
 /**
@@ -82,6 +85,54 @@ typedef enum {
 GType sdes_call_state_get_type (void);
 #define SDES_TYPE_CALL_STATE (sdes_call_state_get_type ())
 
+/**
+ * SdesCallEndReason:
+ * @SDES_CALL_END_REASON_NONE: the call has not ended.
+ * @SDES_CALL_END_REASON_LOCAL_HANGUP: we ended it: BYE, CANCEL of our
+ *   INVITE, or sdes_call_reject() / sdes_call_hangup() of an incoming call.
+ * @SDES_CALL_END_REASON_REMOTE_HANGUP: the peer ended it: BYE, or CANCEL of
+ *   its INVITE.
+ * @SDES_CALL_END_REASON_REJECTED: the peer answered our INVITE with a
+ *   final failure status (486, 603, 404, ...: the status of
+ *   #SdesCall::ended).
+ * @SDES_CALL_END_REASON_NOT_ACCEPTABLE: the media could not be agreed: the
+ *   peer refused our offer (488, 606, 415) and no fallback was possible,
+ *   the answer was unusable (the dialog was ended with BYE), or we refused
+ *   the peer's offer (488 with a Warning).
+ * @SDES_CALL_END_REASON_NO_RESPONSE: our INVITE got no response at all
+ *   (RFC 3261 §17.1.1.2 timer B; the stack's own 408).
+ * @SDES_CALL_END_REASON_ACK_TIMEOUT: we answered 200 and the ACK never came
+ *   (RFC 3261 §13.3.1.4); the stack ended the dialog with BYE. The status
+ *   of #SdesCall::ended is 408.
+ * @SDES_CALL_END_REASON_TLS_FAILED: the TLS connection to the peer could
+ *   not be set up (handshake failed: certificate not trusted, name
+ *   mismatch, expired, or the peer refused ours); the reason of
+ *   #SdesCall::ended says which when it is known.
+ * @SDES_CALL_END_REASON_TRANSPORT_ERROR: the INVITE could not be sent
+ *   (connection refused, ICMP unreachable: the stack's own 503).
+ * @SDES_CALL_END_REASON_SHUTDOWN: sdes_agent_shutdown() ended the call.
+ *
+ * Why a #SdesCall ended (#SdesCall:end-reason), for what the SIP status of
+ * #SdesCall::ended cannot tell apart.
+ *
+ * Since: 0.1
+ */
+typedef enum {
+  SDES_CALL_END_REASON_NONE,
+  SDES_CALL_END_REASON_LOCAL_HANGUP,
+  SDES_CALL_END_REASON_REMOTE_HANGUP,
+  SDES_CALL_END_REASON_REJECTED,
+  SDES_CALL_END_REASON_NOT_ACCEPTABLE,
+  SDES_CALL_END_REASON_NO_RESPONSE,
+  SDES_CALL_END_REASON_ACK_TIMEOUT,
+  SDES_CALL_END_REASON_TLS_FAILED,
+  SDES_CALL_END_REASON_TRANSPORT_ERROR,
+  SDES_CALL_END_REASON_SHUTDOWN,
+} SdesCallEndReason;
+
+GType sdes_call_end_reason_get_type (void);
+#define SDES_TYPE_CALL_END_REASON (sdes_call_end_reason_get_type ())
+
 #define SDES_TYPE_CALL (sdes_call_get_type ())
 G_DECLARE_FINAL_TYPE (SdesCall, sdes_call, SDES, CALL, GObject)
 
@@ -99,6 +150,7 @@ void sdes_agent_shutdown (SdesAgent *agent);
 gboolean sdes_agent_is_shut_down (SdesAgent *agent);
 
 SdesCallState sdes_call_get_state (SdesCall *call);
+SdesCallEndReason sdes_call_get_end_reason (SdesCall *call);
 SdesSession *sdes_call_get_session (SdesCall *call);
 const gchar *sdes_call_get_remote_uri (SdesCall *call);
 gboolean sdes_call_is_secure (SdesCall *call);

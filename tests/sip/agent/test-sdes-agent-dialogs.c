@@ -11,14 +11,14 @@
  * TLS certificates are made by the openssl CLI in a temporary directory.
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
 #include "sdes-agent.h"
+#include "test-sdes-agent-harness.h"
 #include "test-sdes-agent-sdp.h"
-
-#define WATCHDOG_SECONDS 60
 
 #if defined(__SANITIZE_ADDRESS__)
 /* Sofia-SIP's TLS transport leaks its SSL objects (tests/lsan.supp); the
@@ -32,440 +32,6 @@ __asan_default_options (void)
   return "fast_unwind_on_malloc=0:malloc_context_size=40";
 }
 #endif
-
-/* ------------------------------------------------------------------------- */
-/* Harness                                                                    */
-/* ------------------------------------------------------------------------- */
-
-typedef struct {
-  GMainContext *ctx;
-  GSource *watchdog;
-  GPtrArray *agents;          /* SdesAgent*, shut down in teardown */
-  gchar *tmpdir;              /* certificates, SIPp's cwd */
-} Fixture;
-
-typedef struct {
-  SdesAgent *agent;
-  gchar *uri;                 /* "sip(s):user@host:port" */
-  SdesCall *incoming;         /* last incoming call (ref) */
-  guint incoming_count;
-} Peer;
-
-static gboolean
-watchdog_fired (gpointer data)
-{
-  g_error ("watchdog: test did not finish within %d s", WATCHDOG_SECONDS);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for (Fixture *f, const gboolean *flag)
-{
-  while (!*flag)
-    g_main_context_iteration (f->ctx, TRUE);
-}
-
-static void
-set_flag (gpointer instance, gpointer data)
-{
-  *(gboolean *) data = TRUE;
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->ctx = g_main_context_new ();
-  g_main_context_push_thread_default (f->ctx);
-  f->watchdog = g_timeout_source_new_seconds (WATCHDOG_SECONDS);
-  g_source_set_callback (f->watchdog, watchdog_fired, NULL, NULL);
-  g_source_attach (f->watchdog, f->ctx);
-  f->agents = g_ptr_array_new_with_free_func (g_object_unref);
-  f->tmpdir = g_dir_make_tmp ("srtpsdes-agent-test-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-remove_tree (const gchar *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    g_autofree gchar *child = g_build_filename (path, name, NULL);
-    g_unlink (child);
-  }
-  g_rmdir (path);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  for (guint i = 0; i < f->agents->len; i++) {
-    SdesAgent *agent = g_ptr_array_index (f->agents, i);
-    gboolean done = FALSE;
-
-    if (sdes_agent_is_shut_down (agent))
-      continue;
-    g_signal_connect (agent, "shutdown-complete", G_CALLBACK (set_flag), &done);
-    sdes_agent_shutdown (agent);
-    wait_for (f, &done);
-  }
-  g_ptr_array_unref (f->agents);
-  g_source_destroy (f->watchdog);
-  g_source_unref (f->watchdog);
-  g_main_context_pop_thread_default (f->ctx);
-  while (g_main_context_iteration (f->ctx, FALSE))
-    ;
-  g_main_context_unref (f->ctx);
-  remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-}
-
-static SdesLocalMedia *
-make_local (guint port)
-{
-  SdesLocalMedia *local = sdes_local_media_new ("127.0.0.1");
-  guint s = sdes_local_media_add_stream (local, SDES_MEDIA_TYPE_AUDIO, port);
-  sdes_local_media_add_codec (local, s, 0, "PCMU", 8000, 1, NULL);
-  return local;
-}
-
-/* A new agent bound to @binds (NULL-terminated), not started yet. */
-static SdesAgent *
-new_agent (Fixture *f, const gchar *const *binds, guint media_port)
-{
-  g_autoptr(SdesLocalMedia) local = make_local (media_port);
-  SdesAgent *agent = sdes_agent_new (f->ctx);
-
-  g_object_set (agent, "bind-uris", binds, "local-media", local,
-                "user-agent", "srtpsdes-test",
-                /* The UDP/TCP matrix tests negotiate SRTP over plain
-                 * signaling; TLS tests turn Table 44 back on. */
-                "require-secure-signaling", FALSE, NULL);
-  g_ptr_array_add (f->agents, agent);
-  return agent;
-}
-
-static void
-start_agent (Fixture *f, SdesAgent *agent)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean ready = FALSE;
-  gulong id = g_signal_connect (agent, "ready", G_CALLBACK (set_flag), &ready);
-
-  g_assert_true (sdes_agent_start (agent, &error));
-  g_assert_no_error (error);
-  wait_for (f, &ready);
-  g_signal_handler_disconnect (agent, id);
-  g_assert_nonnull (sdes_agent_get_contact (agent));
-}
-
-static void
-on_peer_incoming (SdesAgent *agent, SdesCall *call, Peer *p)
-{
-  g_clear_object (&p->incoming);
-  p->incoming = g_object_ref (call);
-  p->incoming_count++;
-}
-
-/* "sip:127.0.0.1:5060" + "bob" -> "sip:bob@127.0.0.1:5060" (same for sips:). */
-static gchar *
-user_uri (const gchar *contact, const gchar *user)
-{
-  const gchar *colon = strchr (contact, ':');
-
-  g_assert_nonnull (colon);
-  return g_strdup_printf ("%.*s:%s@%s", (int) (colon - contact), contact, user, colon + 1);
-}
-
-/* Starts @agent as an auto-answering callee named @user. */
-static void
-peer_init (Fixture *f, Peer *p, SdesAgent *agent, const gchar *user)
-{
-  p->agent = agent;
-  g_object_set (agent, "auto-answer", TRUE, NULL);
-  g_signal_connect (agent, "incoming-call", G_CALLBACK (on_peer_incoming), p);
-  start_agent (f, agent);
-  p->uri = user_uri (sdes_agent_get_contact (agent), user);
-}
-
-static void
-peer_clear (Peer *p)
-{
-  if (p->agent != NULL)
-    g_signal_handlers_disconnect_by_data (p->agent, p);
-  g_clear_object (&p->incoming);
-  g_clear_pointer (&p->uri, g_free);
-}
-
-static SdesAgent *
-new_udp_agent (Fixture *f, guint media_port)
-{
-  const gchar *binds[] = { "sip:127.0.0.1:0;transport=udp", NULL };
-  return new_agent (f, binds, media_port);
-}
-
-/* ------------------------------------------------------------------------- */
-/* Calls                                                                      */
-/* ------------------------------------------------------------------------- */
-
-typedef struct {
-  gboolean ready;
-  gboolean ended;
-  guint end_status;
-  gchar *end_reason;
-  GPtrArray *media;           /* from media-ready */
-  GPtrArray *early;           /* SdesMediaDescription* of each early-media, in order */
-  GPtrArray *early_tags;      /* gchar* */
-  GPtrArray *released_tags;   /* gchar*, early-media-released */
-  GPtrArray *redirects;       /* gchar*, redirected */
-} CallWatch;
-
-static void
-on_media_ready (SdesCall *call, GPtrArray *media, CallWatch *w)
-{
-  w->ready = TRUE;
-  g_clear_pointer (&w->media, g_ptr_array_unref);
-  w->media = g_ptr_array_ref (media);
-}
-
-static void
-on_early_media (SdesCall *call, const gchar *tag, GPtrArray *media, CallWatch *w)
-{
-  g_assert_cmpuint (media->len, ==, 1);
-  g_ptr_array_add (w->early, sdes_media_description_ref (g_ptr_array_index (media, 0)));
-  g_ptr_array_add (w->early_tags, g_strdup (tag));
-}
-
-static void
-on_released (SdesCall *call, const gchar *tag, CallWatch *w)
-{
-  g_ptr_array_add (w->released_tags, g_strdup (tag));
-}
-
-static void
-on_redirected (SdesCall *call, const gchar *target, CallWatch *w)
-{
-  g_ptr_array_add (w->redirects, g_strdup (target));
-}
-
-static void
-on_ended (SdesCall *call, guint status, const gchar *reason, CallWatch *w)
-{
-  w->ended = TRUE;
-  w->end_status = status;
-  g_free (w->end_reason);
-  w->end_reason = g_strdup (reason);
-}
-
-static void
-watch_call (SdesCall *call, CallWatch *w)
-{
-  w->early = g_ptr_array_new_with_free_func ((GDestroyNotify) sdes_media_description_unref);
-  w->early_tags = g_ptr_array_new_with_free_func (g_free);
-  w->released_tags = g_ptr_array_new_with_free_func (g_free);
-  w->redirects = g_ptr_array_new_with_free_func (g_free);
-  g_signal_connect (call, "media-ready", G_CALLBACK (on_media_ready), w);
-  g_signal_connect (call, "early-media", G_CALLBACK (on_early_media), w);
-  g_signal_connect (call, "early-media-released", G_CALLBACK (on_released), w);
-  g_signal_connect (call, "redirected", G_CALLBACK (on_redirected), w);
-  g_signal_connect (call, "ended", G_CALLBACK (on_ended), w);
-}
-
-static void
-unwatch_call (SdesCall *call, CallWatch *w)
-{
-  g_signal_handlers_disconnect_by_data (call, w);
-  g_clear_pointer (&w->media, g_ptr_array_unref);
-  g_clear_pointer (&w->early, g_ptr_array_unref);
-  g_clear_pointer (&w->early_tags, g_ptr_array_unref);
-  g_clear_pointer (&w->released_tags, g_ptr_array_unref);
-  g_clear_pointer (&w->redirects, g_ptr_array_unref);
-  g_clear_pointer (&w->end_reason, g_free);
-}
-
-static void
-wait_ready_or_ended (Fixture *f, CallWatch *w)
-{
-  while (!w->ready && !w->ended)
-    g_main_context_iteration (f->ctx, TRUE);
-}
-
-static void
-hangup_and_wait (Fixture *f, SdesCall *call, CallWatch *w)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (sdes_call_hangup (call, &error));
-  g_assert_no_error (error);
-  while (!w->ended)
-    g_main_context_iteration (f->ctx, TRUE);
-}
-
-/* A fresh AES_CM_128_HMAC_SHA1_80 key, tag 1: the base64 inline value (for
- * SIPp's -key) and the attribute to compare with. */
-static gchar *
-make_test_key (SdesCryptoAttr **attr_out)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SdesCryptoAttr) attr =
-      sdes_crypto_attr_generate (SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, 1, 0, 0, 0, &error);
-  g_autofree gchar *text = NULL;
-  const gchar *inl;
-
-  g_assert_no_error (error);
-  text = sdes_crypto_attr_format (attr);
-  inl = strstr (text, "inline:");
-  g_assert_nonnull (inl);
-  *attr_out = g_steal_pointer (&attr);
-  return g_strndup (inl + 7, strcspn (inl + 7, "| "));
-}
-
-/* ------------------------------------------------------------------------- */
-/* SIPp                                                                       */
-/* ------------------------------------------------------------------------- */
-
-static guint
-free_udp_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                          G_SOCKET_PROTOCOL_UDP, &error);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (sock, any, FALSE, &error));
-  bound = g_socket_get_local_address (sock, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-typedef struct {
-  GSubprocess *proc;
-  guint port;
-  gboolean exited;
-} Sipp;
-
-static void
-sipp_exited (GObject *source, GAsyncResult *res, gpointer data)
-{
-  Sipp *s = data;
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), res, &error);
-  g_assert_no_error (error);
-  s->exited = TRUE;
-}
-
-/* TRUE once some socket is bound to UDP 127.0.0.1:@port (Linux
- * /proc/net/udp, "0100007F:PORT" in hex): looking does not disturb SIPp's
- * own bind, as a test bind of ours would. */
-static gboolean
-udp_port_bound (guint port)
-{
-  g_autofree gchar *table = NULL;
-  g_autofree gchar *needle = g_strdup_printf (" 0100007F:%04X ", port);
-
-  if (!g_file_get_contents ("/proc/net/udp", &table, NULL, NULL))
-    return TRUE;   /* cannot tell: rely on SIP retransmissions */
-  return strstr (table, needle) != NULL;
-}
-
-static gboolean
-tick (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* SIPp as a UAS must listen before we send the INVITE: an ICMP port
- * unreachable would fail the call at once (503). SIPp has no readiness
- * signal, so its port is looked up every 20 ms (bounded by the watchdog). */
-static void
-sipp_wait_listening (Fixture *f, Sipp *s)
-{
-  while (!udp_port_bound (s->port)) {
-    gboolean fired = FALSE;
-    GSource *t = g_timeout_source_new (20);
-
-    g_assert_false (s->exited);
-    g_source_set_callback (t, tick, &fired, NULL);
-    g_source_attach (t, f->ctx);
-    wait_for (f, &fired);
-    g_source_destroy (t);
-    g_source_unref (t);
-  }
-}
-
-/* Starts SIPp with @scenario on 127.0.0.1 (UDP, one call, bounded by
- * -timeout); @remote is "host:port" for a UAC scenario, NULL for a UAS.
- * @keys are -key name/value pairs. Returns FALSE (test skipped) without
- * sipp. */
-static gboolean
-sipp_start (Fixture *f, Sipp *s, const gchar *scenario, const gchar *remote,
-            const gchar *const *keys)
-{
-  g_autofree gchar *sipp = g_find_program_in_path ("sipp");
-  g_autofree gchar *path = g_build_filename (SIPP_SCENARIO_DIR, scenario, NULL);
-  g_autofree gchar *port = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-
-  if (sipp == NULL) {
-    g_test_skip ("sipp not installed");
-    return FALSE;
-  }
-  s->port = free_udp_port ();
-  port = g_strdup_printf ("%u", s->port);
-  g_ptr_array_add (argv, g_strdup (sipp));
-  if (remote != NULL)
-    g_ptr_array_add (argv, g_strdup (remote));
-  {
-    const gchar *fixed[] = { "-sf", path, "-i", "127.0.0.1", "-p", port, "-t", "u1",
-                             "-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error",
-                             "-max_recv_loops", "1000", NULL };
-    for (guint i = 0; fixed[i] != NULL; i++)
-      g_ptr_array_add (argv, g_strdup (fixed[i]));
-  }
-  for (guint i = 0; keys != NULL && keys[i] != NULL; i += 2) {
-    g_ptr_array_add (argv, g_strdup ("-key"));
-    g_ptr_array_add (argv, g_strdup (keys[i]));
-    g_ptr_array_add (argv, g_strdup (keys[i + 1]));
-  }
-  g_ptr_array_add (argv, NULL);
-
-  /* SRTPSDES_SIPP_TRACE=<dir>: SIPp writes its message and error traces
-   * there (debugging aid; the traces contain keys). */
-  if (g_getenv ("SRTPSDES_SIPP_TRACE") != NULL) {
-    g_ptr_array_insert (argv, argv->len - 1, g_strdup ("-trace_msg"));
-    g_ptr_array_insert (argv, argv->len - 1, g_strdup ("-trace_err"));
-  }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_subprocess_launcher_set_cwd (launcher, g_getenv ("SRTPSDES_SIPP_TRACE") != NULL
-                                           ? g_getenv ("SRTPSDES_SIPP_TRACE") : f->tmpdir);
-  s->proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_wait_async (s->proc, NULL, sipp_exited, s);
-  if (remote == NULL)
-    sipp_wait_listening (f, s);
-  return TRUE;
-}
-
-/* Waits for SIPp to end; it exits 0 only when its one call followed the
- * scenario (every expected request, header check and response). */
-static void
-sipp_finish (Fixture *f, Sipp *s)
-{
-  wait_for (f, &s->exited);
-  g_assert_true (g_subprocess_get_if_exited (s->proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (s->proc), ==, 0);
-  g_clear_object (&s->proc);
-}
 
 /* ------------------------------------------------------------------------- */
 /* TLS                                                                        */
@@ -554,6 +120,29 @@ new_tls_agent (Fixture *f, const gchar *cert, gboolean also_udp, guint media_por
 }
 
 typedef struct {
+  guint count;
+  gchar *peer;
+  GError *error;
+} TlsWatch;
+
+static void
+on_tls_failed (SdesAgent *agent, const gchar *peer, const GError *error, TlsWatch *t)
+{
+  t->count++;
+  g_free (t->peer);
+  t->peer = g_strdup (peer);
+  g_clear_error (&t->error);
+  t->error = g_error_copy (error);
+}
+
+static void
+tls_watch_clear (TlsWatch *t)
+{
+  g_free (t->peer);
+  g_clear_error (&t->error);
+}
+
+typedef struct {
   SdesSrtpPolicy caller;
   SdesSrtpPolicy callee;
   guint end_status;          /* 0: established */
@@ -582,6 +171,7 @@ test_tls_policy_table (Fixture *f, gconstpointer data)
 {
   SdesAgent *alice, *bob_agent;
   Peer bob = { 0 };
+  TlsWatch tls = { 0 };
 
   make_tls_files (f);
   alice = new_tls_agent (f, "agent", FALSE, 40000);
@@ -591,6 +181,9 @@ test_tls_policy_table (Fixture *f, gconstpointer data)
   start_agent (f, alice);
   peer_init (f, &bob, bob_agent, "bob");
   g_assert_true (g_str_has_prefix (bob.uri, "sips:bob@127.0.0.1:"));
+  /* Good handshakes and normal closes are no TLS failure. */
+  g_signal_connect (alice, "tls-failed", G_CALLBACK (on_tls_failed), &tls);
+  g_signal_connect (bob_agent, "tls-failed", G_CALLBACK (on_tls_failed), &tls);
 
   for (guint i = 0; i < G_N_ELEMENTS (tls_cases); i++) {
     const PolicyCase *c = &tls_cases[i];
@@ -634,20 +227,30 @@ test_tls_policy_table (Fixture *f, gconstpointer data)
     }
     unwatch_call (call, &w);
   }
+  g_assert_cmpuint (tls.count, ==, 0);
+  g_signal_handlers_disconnect_by_data (alice, &tls);
+  g_signal_handlers_disconnect_by_data (bob_agent, &tls);
+  tls_watch_clear (&tls);
   peer_clear (&bob);
 }
 
 /* "Only accept trusted certificates" (Yealink), on by default: a callee
- * whose certificate is not signed by a trusted CA is never reached. */
+ * whose certificate is not signed by a trusted CA is never reached, and the
+ * caller learns why within a second (Sofia-SIP 1.12.11 itself would leave
+ * the INVITE to time out after 32 s with a bare 408). */
 static void
 test_tls_untrusted_peer_fails (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SdesCall) call = NULL;
+  g_autofree gchar *peer = NULL;
   SdesAgent *alice, *bob_agent;
   Peer bob = { 0 };
   CallWatch w = { 0 };
+  TlsWatch t = { 0 };
   gboolean verify = FALSE;
+  guint bport = 0;
+  gint64 t0, elapsed;
 
   make_tls_files (f);
   alice = new_tls_agent (f, "agent", FALSE, 40000);
@@ -656,21 +259,87 @@ test_tls_untrusted_peer_fails (Fixture *f, gconstpointer data)
   g_assert_true (verify);
   g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY,
                 "require-secure-signaling", TRUE, NULL);
+  g_signal_connect (alice, "tls-failed", G_CALLBACK (on_tls_failed), &t);
   start_agent (f, alice);
   peer_init (f, &bob, bob_agent, "bob");
+  g_assert_cmpint (sscanf (bob.uri, "sips:bob@127.0.0.1:%u", &bport), ==, 1);
+  peer = g_strdup_printf ("127.0.0.1:%u", bport);
 
+  t0 = g_get_monotonic_time ();
   call = sdes_agent_call (alice, bob.uri, NULL, &error);
   g_assert_no_error (error);
   watch_call (call, &w);
   wait_ready_or_ended (f, &w);
-  g_test_message ("call to an untrusted certificate: %u %s", w.end_status, w.end_reason);
+  elapsed = g_get_monotonic_time () - t0;
+  g_test_message ("call to an untrusted certificate: %u %s after %.3f s (%s)", w.end_status,
+                  w.end_reason, elapsed / 1e6,
+                  end_reason_nick (w.end_why));
   g_assert_true (w.ended);
   g_assert_false (w.ready);
-  /* Sofia 1.12.11 does not report the failed handshake to the transaction:
-   * the INVITE times out (timer B, 32 s) and the reason names TLS. */
-  g_assert_cmpuint (w.end_status, ==, 408);
-  g_assert_nonnull (strstr (w.end_reason, "TLS"));
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (w.end_why, ==, SDES_CALL_END_REASON_TLS_FAILED);
+  g_assert_cmpuint (w.end_status, ==, 503);
+  g_assert_nonnull (strstr (w.end_reason, peer));
+  g_assert_nonnull (strstr (w.end_reason, "unknown CA"));
   g_assert_cmpuint (bob.incoming_count, ==, 0);
+  /* The agent reports it too, as a GError. */
+  g_assert_cmpuint (t.count, ==, 1);
+  g_assert_cmpstr (t.peer, ==, peer);
+  g_assert_error (t.error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_TLS_HANDSHAKE);
+  g_assert_nonnull (strstr (t.error->message, "unknown CA"));
+  g_signal_handlers_disconnect_by_data (alice, &t);
+  tls_watch_clear (&t);
+  unwatch_call (call, &w);
+  peer_clear (&bob);
+}
+
+/* TPTLS_VERIFY_ALL works both ways: a callee that does not trust the
+ * caller's certificate refuses the handshake. Both sides say so at once:
+ * the callee's agent emits tls-failed naming the cause (unknown CA), the
+ * caller's call ends with tls-failed "refused our certificate" (Sofia-SIP
+ * 1.12.11 alone shows it a bare 503). */
+static void
+test_tls_client_certificate_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCall) call = NULL;
+  SdesAgent *alice, *bob_agent;
+  Peer bob = { 0 };
+  CallWatch w = { 0 };
+  TlsWatch t = { 0 };
+  gint64 t0, elapsed;
+
+  make_tls_files (f);
+  alice = new_tls_agent (f, "rogue", FALSE, 40000);
+  bob_agent = new_tls_agent (f, "agent", FALSE, 41000);
+  g_object_set (alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY,
+                "require-secure-signaling", TRUE, NULL);
+  g_signal_connect (bob_agent, "tls-failed", G_CALLBACK (on_tls_failed), &t);
+  start_agent (f, alice);
+  peer_init (f, &bob, bob_agent, "bob");
+
+  t0 = g_get_monotonic_time ();
+  call = sdes_agent_call (alice, bob.uri, NULL, &error);
+  g_assert_no_error (error);
+  watch_call (call, &w);
+  wait_ready_or_ended (f, &w);
+  while (t.count == 0)
+    g_main_context_iteration (f->ctx, TRUE);
+  elapsed = g_get_monotonic_time () - t0;
+  g_test_message ("refused client certificate: caller %u %s (%s); callee: %s, after %.3f s",
+                  w.end_status, w.end_reason,
+                  end_reason_nick (w.end_why), t.error->message,
+                  elapsed / 1e6);
+  g_assert_true (w.ended);
+  g_assert_false (w.ready);
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (w.end_why, ==, SDES_CALL_END_REASON_TLS_FAILED);
+  g_assert_nonnull (strstr (w.end_reason, "refused our certificate"));
+  g_assert_cmpuint (bob.incoming_count, ==, 0);
+  g_assert_error (t.error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_TLS_HANDSHAKE);
+  g_assert_nonnull (strstr (t.error->message, "unknown CA"));
+  g_signal_handlers_disconnect_by_data (bob_agent, &t);
+  tls_watch_clear (&t);
   unwatch_call (call, &w);
   peer_clear (&bob);
 }
@@ -711,7 +380,7 @@ test_tls_verify_off_warns (Fixture *f, gconstpointer data)
 /* Forking (SIPp as the forking proxy)                                        */
 /* ------------------------------------------------------------------------- */
 
-/* PEERS §2.3, Cisco "Signaling Forking", RFC 3261 §13.2.2.4: two 183s from
+/* Cisco "Signaling Forking", RFC 3261 §13.2.2.4: two 183s from
  * different To-tags with different keys give two early-media signals, each
  * with its own remote key; the 200 of the second fork wins (media-ready has
  * its key), the first fork's keys are released, and its late 200 is ACKed
@@ -854,7 +523,7 @@ out:
  * policy ("securertp fallback"): the first INVITE to a sip: URI carries the
  * RTP offer (Table 44), a 302 to a sip: Contact again gives an RTP offer,
  * a 302 to a sips: Contact gives the SRTP offer over TLS and the call is
- * secure (PEERS §2.15: and mandatory from then on). */
+ * secure (and mandatory from then on: no RTP fallback on a TLS dialog). */
 static void
 run_redirect_scheme (Fixture *f, gboolean sips_contact)
 {
@@ -944,7 +613,7 @@ on_transfer_started (SdesCall *call, SdesCall *target_call, TransferWatch *t)
   t->started = g_object_ref (target_call);
 }
 
-/* RFC 3515 + PEERS §2.15: A calls B, B REFERs A to C; A calls C with the
+/* RFC 3515 + Cisco "Call Transfer": A calls B, B REFERs A to C; A calls C with the
  * policy of the A-B call (mandatory, although A's agent is set to off in
  * between), B sees NOTIFY 100 Trying then 200 OK. */
 static void
@@ -1119,16 +788,19 @@ main (int argc, char **argv)
 #define ADD(path, fn) \
   g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/agent/tls/table46-3x3-over-sips-with-require-secure-signaling", test_tls_policy_table);
-  ADD ("/agent/tls/untrusted-peer-certificate-fails-the-call", test_tls_untrusted_peer_fails);
+  ADD ("/agent/tls/untrusted-peer-certificate-fails-the-call-at-once",
+       test_tls_untrusted_peer_fails);
+  ADD ("/agent/tls/refused-client-certificate-reported-on-both-sides",
+       test_tls_client_certificate_refused);
   ADD ("/agent/tls/verify-off-warns-and-accepts-untrusted", test_tls_verify_off_warns);
-  ADD ("/agent/fork/two-183-own-keys-200-wins-late-200-acked-and-byed-peers-2.3",
+  ADD ("/agent/fork/two-183-own-keys-200-wins-late-200-acked-and-byed",
        test_forking_two_early_dialogs);
   ADD ("/agent/redirect/302-contacts-in-order-mandatory", test_redirect_follows_contacts_in_order);
   ADD ("/agent/redirect/302-to-sip-contact-optional-insecure-gets-rtp-offer",
        test_redirect_to_sip_contact);
-  ADD ("/agent/redirect/302-to-sips-contact-gets-srtp-offer-peers-2.15",
+  ADD ("/agent/redirect/302-to-sips-contact-gets-srtp-offer",
        test_redirect_to_sips_contact);
-  ADD ("/agent/transfer/refer-new-call-inherits-policy-notify-200-peers-2.15", test_transfer_blind);
+  ADD ("/agent/transfer/refer-new-call-inherits-policy-notify-200", test_transfer_blind);
   ADD ("/agent/auth/401-to-invite-answered-with-digest", test_digest_auth_invite);
   ADD ("/agent/late-offer/offer-in-200-answer-in-ack", test_late_offer_answer_in_ack);
 #undef ADD

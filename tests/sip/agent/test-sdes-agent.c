@@ -294,7 +294,7 @@ typedef struct {
 } PolicyCase;
 
 /* Cisco Table 46 (callee rows) × the caller's policy; fallback per the
- * Cisco "SDP Negotiation" text and PEERS §2.4. SRTP offers carry the
+ * Cisco "SDP Negotiation" text. SRTP offers carry the
  * engine's two default suites (two a=crypto lines), answers exactly one. */
 static const PolicyCase policy_cases[] = {
   { SDES_SRTP_POLICY_OFF, SDES_SRTP_POLICY_OFF, 0, FALSE, 1, "m=audio RTP/AVP 0", 0, "m=audio RTP/AVP 0", 0 },
@@ -553,7 +553,7 @@ direction_of (const gchar *sdp)
 
 /* Hold and resume by re-INVITE in both directions (Cisco "Call Hold"): the
  * re-offer keeps SRTP and the engine's keep/rekey rule applies (same
- * address/port: same key, PEERS §2.2). */
+ * address/port: same key, Cisco "Rekeying Rules"). */
 static void
 test_hold_resume (Fixture *f, gconstpointer data)
 {
@@ -601,7 +601,7 @@ test_hold_resume (Fixture *f, gconstpointer data)
       ad = direction_of (answer);
       g_assert_cmpstr (sd, ==, steps[i].sent);
       g_assert_cmpstr (ad, ==, steps[i].answer);
-      /* PEERS §2.2 (pjsip#1856): a re-offer carries only the active crypto. */
+      /* pjsip#1856: a re-offer carries only the active crypto. */
       g_assert_cmpuint (count_crypto (sent), ==, 1);
       g_assert_cmpuint (count_crypto (answer), ==, 1);
       g_assert_true (sdes_call_is_secure (steps[i].who));
@@ -692,7 +692,7 @@ main (int argc, char **argv)
               fixture_setup_udp, test_table44_no_invite, fixture_teardown);
   g_test_add ("/agent/hostile/bad-sdp-gets-488-warning-then-call-works", Fixture, NULL,
               fixture_setup_udp, test_hostile_sdp, fixture_teardown);
-  g_test_add ("/agent/hold/both-directions-keep-keys-peers-2.2", Fixture, NULL,
+  g_test_add ("/agent/hold/both-directions-keep-keys", Fixture, NULL,
               fixture_setup_udp, test_hold_resume, fixture_teardown);
   g_test_add ("/agent/log/sofia-tport-log-has-no-keys", Fixture, NULL,
               fixture_setup_verbose, test_logs_redacted, fixture_teardown_verbose);

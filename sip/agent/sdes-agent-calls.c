@@ -1,0 +1,276 @@
+/* srtpsdes — SdesAgent as the host of its calls; TLS failures
+ *
+ * Copyright (C) 2026 srtpsdes developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* What the agent does for its calls (SdesCallHost): the stack, the one
+ * digest path (INVITE and REGISTER), transfer calls, forgetting ended
+ * calls; and what it does with the TLS handshake failures that
+ * sdes-agent-sofia.c reads in Sofia's log. */
+
+#include "sdes-agent-internal.h"
+
+#define signals _sdes_agent_signals
+
+/* ------------------------------------------------------------------------- */
+/* The calls' host (SdesCallHost, sdes-call-private.h)                        */
+/* ------------------------------------------------------------------------- */
+
+static SdesCall *agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
+                             SdesSrtpPolicy policy, GError **error);
+static const gchar *agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since);
+
+static nua_t *
+agent_host_get_nua (GObject *host)
+{
+  SdesAgent *self = SDES_AGENT (host);
+
+  return self->shutdown_requested ? NULL : self->nua;
+}
+
+/* RFC 3261 §22.2/§22.3/§22.4: the Authorization (401) or
+ * Proxy-Authorization (407) answering the challenge of @sip, made by
+ * Sofia's auth client from our credentials. The library's one digest path:
+ * REGISTER (agent_register_authenticate()) and INVITE (the call) both
+ * re-send their request with these headers. The password only lives in
+ * @home, which the caller frees. */
+gboolean
+_sdes_agent_authorize (GObject *host, int status, sip_t const *sip, const gchar *method,
+                      url_t const *uri, su_home_t *home, msg_header_t **headers)
+{
+  SdesAgent *self = SDES_AGENT (host);
+  msg_auth_t const *challenge;
+  msg_hclass_t *cred_class;
+  auth_client_t *auc = NULL;
+
+  if (sip == NULL || self->auth_username == NULL || (status != 401 && status != 407))
+    return FALSE;
+  challenge = status == 401 ? (msg_auth_t const *) sip->sip_www_authenticate
+                            : (msg_auth_t const *) sip->sip_proxy_authenticate;
+  cred_class = status == 401 ? sip_authorization_class : sip_proxy_authorization_class;
+  *headers = NULL;
+  return challenge != NULL &&
+         auc_challenge (&auc, home, challenge, cred_class) > 0 &&
+         auc_all_credentials (&auc, NULL, NULL, self->auth_username,
+                              self->auth_password ? self->auth_password : "") > 0 &&
+         auc_authorization_headers (&auc, home, method, (url_t *) uri, NULL, headers) > 0 &&
+         *headers != NULL;
+}
+
+static SdesCall *
+agent_host_start_call (GObject *host, const gchar *to_uri, SdesSrtpPolicy policy,
+                       GError **error)
+{
+  return agent_call (SDES_AGENT (host), to_uri, NULL, policy, error);
+}
+
+static void
+agent_host_call_ended (GObject *host, SdesCall *call)
+{
+  g_hash_table_remove (SDES_AGENT (host)->calls, call);
+}
+
+const SdesCallHost _sdes_agent_call_host = {
+  .get_nua = agent_host_get_nua,
+  .authorize = _sdes_agent_authorize,
+  .start_call = agent_host_start_call,
+  .call_ended = agent_host_call_ended,
+  .tls_failure = agent_host_tls_failure,
+};
+
+/* The settings a new call is made with (it copies them). */
+SdesCallConfig
+_sdes_agent_call_config (SdesAgent *self, SdesSrtpPolicy policy, SdesLocalMedia *local)
+{
+  SdesCallConfig config = {
+    .policy = policy,
+    .require_secure_signaling = self->require_secure_signaling,
+    .offer_style = self->offer_style,
+    .suites = self->suites,
+    .warn_agent = self->warn_host,
+    .local = local,
+  };
+
+  return config;
+}
+
+/* ------------------------------------------------------------------------- */
+/* TLS handshake failures (sdes-agent-sofia.c reads them in Sofia's log)      */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  gchar *peer;
+  gboolean we_connected;
+  gchar *reason;
+  gint64 time;              /* g_get_monotonic_time() when it was seen */
+} TlsFailure;
+
+static void
+tls_failure_free (TlsFailure *t)
+{
+  g_free (t->peer);
+  g_free (t->reason);
+  g_free (t);
+}
+
+/* Ends our calls whose INVITE went to the failed connection's peer and
+ * reports the failure (SdesAgent::tls-failed). Runs from an idle: the
+ * failure was seen inside Sofia, which may not be re-entered from there. */
+static gboolean
+agent_tls_idle (gpointer data)
+{
+  SdesAgent *self = data;
+  TlsFailure *t;
+
+  self->tls_idle = 0;
+  while ((t = g_queue_pop_head (&self->tls_failures)) != NULL) {
+    g_autoptr(GError) error = g_error_new (SDES_AGENT_ERROR, SDES_AGENT_ERROR_TLS_HANDSHAKE,
+                                           "TLS handshake %s %s failed: %s",
+                                           t->we_connected ? "with" : "from", t->peer,
+                                           t->reason);
+    if (t->we_connected) {
+      g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+      GHashTableIter iter;
+      gpointer call;
+
+      /* Ending a call removes it from the table: iterate over a copy. */
+      g_hash_table_iter_init (&iter, self->calls);
+      while (g_hash_table_iter_next (&iter, &call, NULL))
+        g_ptr_array_add (calls, g_object_ref (call));
+      for (guint i = 0; i < calls->len; i++)
+        _sdes_call_handle_tls_failure (g_ptr_array_index (calls, i), t->peer, error->message);
+    }
+    g_debug ("%s", error->message);
+    g_signal_emit (self, signals[SDES_AGENT_SIGNAL_TLS_FAILED], 0, t->peer, error);
+    tls_failure_free (t);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* SdesTlsFailedFunc: called inside Sofia (its logger), so only queued. */
+void
+_sdes_agent_tls_failed (gpointer data, const gchar *peer, gboolean we_connected, const gchar *reason)
+{
+  SdesAgent *self = data;
+  TlsFailure *t = g_new0 (TlsFailure, 1);
+
+  t->peer = g_strdup (peer);
+  t->we_connected = we_connected;
+  t->reason = g_strdup (reason);
+  t->time = g_get_monotonic_time ();
+  if (we_connected) {
+    TlsFailure *last = g_new0 (TlsFailure, 1);
+
+    last->reason = g_strdup (reason);
+    last->time = t->time;
+    g_hash_table_replace (self->tls_failed, g_strdup (peer), last);
+  }
+  g_queue_push_tail (&self->tls_failures, t);
+  if (self->tls_idle == 0) {
+    GSource *idle = g_idle_source_new ();
+
+    g_source_set_priority (idle, G_PRIORITY_HIGH);
+    g_source_set_name (idle, "[srtpsdes] TLS failure");
+    g_source_set_callback (idle, agent_tls_idle, self, NULL);
+    self->tls_idle = g_source_attach (idle, self->context);
+    g_source_unref (idle);
+  }
+}
+
+static const gchar *
+agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since)
+{
+  TlsFailure *last = g_hash_table_lookup (SDES_AGENT (host)->tls_failed, peer);
+
+  return last != NULL && last->time >= since ? last->reason : NULL;
+}
+
+void
+_sdes_agent_tls_init (SdesAgent *self)
+{
+  g_queue_init (&self->tls_failures);
+  self->tls_failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) tls_failure_free);
+}
+
+/* Drops the failures not handled yet (dispose) and the record of past ones. */
+void
+_sdes_agent_tls_clear (SdesAgent *self)
+{
+  if (self->tls_idle != 0) {
+    GSource *s = g_main_context_find_source_by_id (self->context, self->tls_idle);
+    if (s != NULL)
+      g_source_destroy (s);
+    self->tls_idle = 0;
+  }
+  g_queue_clear_full (&self->tls_failures, (GDestroyNotify) tls_failure_free);
+  if (self->tls_failed != NULL)
+    g_hash_table_remove_all (self->tls_failed);
+}
+
+/* An outgoing call with @policy (the agent's, or for a blind transfer the
+ * one of the call that was referred: the new dialog inherits it). */
+static SdesCall *
+agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
+            SdesSrtpPolicy policy, GError **error)
+{
+  g_autoptr(SdesCall) call = NULL;
+  SdesCallConfig config;
+
+  if (agent_host_get_nua (G_OBJECT (agent)) == NULL) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NOT_STARTED,
+                 "The agent is not running");
+    return NULL;
+  }
+  if (!g_str_has_prefix (to_uri, "sip:") && !g_str_has_prefix (to_uri, "sips:")) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BAD_URI,
+                 "Not a sip: or sips: URI: %s", to_uri);
+    return NULL;
+  }
+  if (local == NULL)
+    local = agent->local_media;
+  if (local == NULL) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NO_LOCAL_MEDIA,
+                 "No local media for the call");
+    return NULL;
+  }
+
+  config = _sdes_agent_call_config (agent, policy, local);
+  call = _sdes_call_new_outgoing (G_OBJECT (agent), &_sdes_agent_call_host, &config, to_uri);
+  if (!_sdes_call_start (call, error))
+    return NULL;
+  g_hash_table_add (agent->calls, g_object_ref (call));
+  return g_steal_pointer (&call);
+}
+
+/**
+ * sdes_agent_call:
+ * @agent: a started #SdesAgent
+ * @to_uri: the callee ("sip:bob@192.0.2.1:5060", "sips:...")
+ * @local: (nullable): our media for this call; %NULL uses #SdesAgent:local-media
+ * @error: return location for a #GError
+ *
+ * Starts an outgoing call with the agent's SRTP policy. Under
+ * %SDES_SRTP_POLICY_MANDATORY with #SdesAgent:require-secure-signaling and a
+ * non-sips: target, no INVITE is sent (Cisco Table 44) and
+ * %SDES_AGENT_ERROR_INSECURE_SIGNALING is returned.
+ *
+ * Errors: %SDES_AGENT_ERROR_NOT_STARTED, %SDES_AGENT_ERROR_BAD_URI,
+ * %SDES_AGENT_ERROR_NO_LOCAL_MEDIA, %SDES_AGENT_ERROR_INSECURE_SIGNALING,
+ * %SDES_AGENT_ERROR_NEGOTIATION.
+ *
+ * Returns: (transfer full) (nullable): the call, or %NULL on error.
+ *
+ * Since: 0.1
+ */
+SdesCall *
+sdes_agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
+                 GError **error)
+{
+  g_return_val_if_fail (SDES_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (to_uri != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return agent_call (agent, to_uri, local, agent->policy, error);
+}
