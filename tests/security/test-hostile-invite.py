@@ -126,7 +126,7 @@ answerer = subprocess.Popen(
      "--allow-insecure-signaling",
      # no transport parameter: Sofia binds UDP and TCP on the port
      "--bind", "sip:127.0.0.1:%d" % port],
-    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
 try:
     # ready once it takes TCP connections
     for _ in range(200):
@@ -164,7 +164,7 @@ try:
     # ... and a valid SRTP call is answered afterwards.
     aport = free_port()
     caller = subprocess.run(
-        [phone, "--call", "sip:bob@127.0.0.1:%d;transport=udp" % port, "--duration", "2",
+        [phone, "--call", "sip:bob@127.0.0.1:%d;transport=udp" % port, "--duration", "5",
          "--json", "--srtp", "mandatory", "--allow-insecure-signaling",
          "--bind", "sip:127.0.0.1:%d;transport=udp" % aport],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True, timeout=40)
@@ -180,6 +180,9 @@ try:
        and int(summary.get("packets_received", 0)) > 20,
        "a valid SRTP call works afterwards (exit %d, %s packets received, suite %s)"
        % (caller.returncode, summary.get("packets_received"), summary.get("suite")))
+    if caller.returncode != 0:
+        for line in caller.stdout.splitlines()[-8:]:
+            print("#   caller: " + line)
 finally:
     if answerer.poll() is None:
         answerer.terminate()
@@ -187,6 +190,9 @@ finally:
         answerer.wait(timeout=10)
     except subprocess.TimeoutExpired:
         answerer.kill()
+    if failures:
+        for line in answerer.stdout.read().splitlines()[-15:]:
+            print("#   answerer: " + line)
 
 print("1..%d" % n)
 sys.exit(1 if failures else 0)
