@@ -658,9 +658,10 @@ test_keys_from_file_and_stdin (void)
   g_unlink (bad);
 }
 
-/* The output of one plain call opens in tshark as RTP, not SRTP: the SDP
- * says RTP/AVP, tshark's RTP analysis lists both streams with every
- * packet and none lost, and no frame is dissected as SRTP. */
+/* The output of one call opens in tshark as RTP, not SRTP: the SDP says
+ * RTP/AVP, every media frame has an RTP payload (none an SRTP encrypted
+ * payload), and tshark's RTP analysis lists both streams, G.711 u-law,
+ * every packet and none lost. */
 static void
 test_output_is_rtp_for_tshark (void)
 {
@@ -676,8 +677,10 @@ test_output_is_rtp_for_tshark (void)
   g_autofree gchar *la = NULL, *lb = NULL;
   const gchar *argv[] = { tool, "-r", in, "-w", out, "--json", NULL };
   const gchar *stats[] = { tshark, "-r", out, "-q", "-z", "rtp,streams", NULL };
-  const gchar *count_srtp[] = { tshark, "-r", out, "-Y", "srtp", NULL };
-  const gchar *count_rtp[] = { tshark, "-r", out, "-Y", "rtp", NULL };
+  /* With RTP/SAVP in the SDP, tshark shows the payload as SRTP's
+   * encrypted payload (and Wireshark's player has nothing to play). */
+  const gchar *count_srtp[] = { tshark, "-r", out, "-Y", "srtp.enc_payload", NULL };
+  const gchar *count_rtp[] = { tshark, "-r", out, "-Y", "rtp.payload", NULL };
   guint8 ka[30], kb[30];
   GPtrArray *main_frames;
   g_auto (GStrv) lines = NULL;
@@ -720,7 +723,8 @@ test_output_is_rtp_for_tshark (void)
   g_assert_cmpuint (g_strv_length (lines = g_strsplit (g_strchomp (rtp), "\n", -1)), ==, 100);
   g_clear_pointer (&lines, g_strfreev);
   g_assert_cmpint (run (stats, NULL, NULL, &streams, &serr), ==, 0);
-  /* "Src IP addr  Port  Dest IP addr  Port  SSRC  Payload  Pkts  Lost ..." */
+  /* "Start time  End time  Src IP addr  Port  Dest IP addr  Port  SSRC
+   *  Payload  Pkts  Lost ..." */
   lines = g_strsplit (streams, "\n", -1);
   for (guint i = 0; lines[i]; i++) {
     g_auto (GStrv) f = NULL;
@@ -732,10 +736,11 @@ test_output_is_rtp_for_tshark (void)
     for (guint j = 0; f[j]; j++)
       if (f[j][0] != '\0')
         g_ptr_array_add (cols, f[j]);
-    g_assert_cmpuint (cols->len, >=, 8);
-    g_assert_cmpstr (g_ptr_array_index (cols, 5), ==, "g711U");
-    g_assert_cmpstr (g_ptr_array_index (cols, 6), ==, "50");
-    g_assert_cmpstr (g_ptr_array_index (cols, 7), ==, "0");
+    g_assert_cmpuint (cols->len, >=, 11);
+    g_assert_cmpstr (g_ptr_array_index (cols, 7), ==, "g711U");
+    g_assert_cmpstr (g_ptr_array_index (cols, 8), ==, "50");
+    g_assert_cmpstr (g_ptr_array_index (cols, 9), ==, "0");
+    g_assert_cmpstr (g_ptr_array_index (cols, 10), ==, "(0.0%)");
     listed++;
   }
   g_assert_cmpuint (listed, ==, 2);
