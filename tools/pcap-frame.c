@@ -285,7 +285,8 @@ sdes_pcap_sip_parse (const guint8 *p, gsize n, SdesPcapSip *sip)
   if (first > 0 && t[first - 1] == '\r')
     first--;
   if (first >= 12 && memcmp (t, "SIP/2.0 ", 8) == 0) {
-    if (!g_ascii_isdigit (t[8]) || !g_ascii_isdigit (t[9]) || !g_ascii_isdigit (t[10]) ||
+    /* RFC 3261 §7.2, §21: 100 to 699. */
+    if (t[8] < '1' || t[8] > '6' || !g_ascii_isdigit (t[9]) || !g_ascii_isdigit (t[10]) ||
         t[11] != ' ')
       return FALSE;
     sip->status = (guint) ((t[8] - '0') * 100 + (t[9] - '0') * 10 + (t[10] - '0'));
