@@ -1,20 +1,22 @@
 /* srtpsdes — decrypt the SRTP in a capture with the a=crypto keys of the SIP in it
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * PEERS §4 ("pcap decryption"): users chain rtp_decoder and text2pcap by
- * hand, copying keys and guessing SSRCs and ROCs; decrypting with the SIP
- * of the same capture was unmet. sdes-pcap reads a capture (pcap or
- * pcapng, through libpcap), collects every a=crypto value of every SDP
- * body carried by SIP over UDP (and any given with --crypto), and writes a
- * copy of the capture in which each SRTP/SRTCP packet that one of those
- * keys authenticates is replaced by its plaintext RTP/RTCP (lengths and
- * checksums fixed); every other packet is copied unchanged.
+ * Decrypting a capture otherwise means chaining libsrtp's rtp_decoder and
+ * text2pcap by hand, copying keys and guessing SSRCs and ROCs. sdes-pcap
+ * reads a capture (pcap or pcapng, through libpcap), collects every
+ * a=crypto value of every SDP body carried by SIP over UDP (and any given
+ * with --crypto), and writes a copy of the capture in which each
+ * SRTP/SRTCP packet that one of those keys authenticates is replaced by its
+ * plaintext RTP/RTCP, and each SDP body describes plain RTP (RTP/AVP, no
+ * a=crypto: the output holds no key, and Wireshark and tshark decode and
+ * play it as RTP); lengths and checksums are fixed; every other packet is
+ * copied unchanged.
  *
  * The decryption is srtpsdesdec's: one decoder per destination address and
  * port (a receiving socket), every key added with "add-crypto", so an SSRC
  * binds to the key that authenticates it, a re-INVITE's new key takes over
- * with the ROC carried on (PEERS §2.1), forked answers each get their own
- * key, and replayed or forged packets are refused and counted. Keys are
+ * with the ROC carried on (RFC 3711 §3.3.1), forked answers each get their
+ * own key, and replayed or forged packets are refused and counted. Keys are
  * never printed; the summary names suites and tags.
  *
  * Not handled: SIP over TCP or TLS (give the keys with --crypto), IP
@@ -22,11 +24,13 @@
  * wrapped (the ROC is taken as 0).
  */
 #include <gst/gst.h>
+#include <json-glib/json-glib.h>
 #include <pcap/pcap.h>
 
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto-input.h"
 #include "pcap-frame.h"
 #include "sdes-crypto.h"
 
@@ -37,8 +41,28 @@ typedef struct {
   gchar *name;  /* "address port" */
 } Receiver;
 
+/* A SIP message the summary lists: one with an SDP body, or a failure
+ * response (a 488 and its Warning say why a call has no SRTP). */
+typedef struct {
+  guint64 frame;
+  gchar *from, *to;
+  SdesPcapSip sip;
+  guint crypto_lines;
+  gboolean sdp;
+} SipRecord;
+
+static void
+sip_record_free (SipRecord *rec)
+{
+  g_free (rec->from);
+  g_free (rec->to);
+  sdes_pcap_sip_clear (&rec->sip);
+  g_free (rec);
+}
+
 typedef struct {
   pcap_dumper_t *out;
+  GPtrArray *sip;        /* SipRecord, in capture order */
   GHashTable *receivers; /* "address port" -> Receiver */
   GPtrArray *keys;       /* a=crypto values seen (secret; wiped on exit) */
   GHashTable *key_set;   /* the same strings, for de-duplication */
@@ -49,6 +73,7 @@ typedef struct {
   gboolean written;
   /* Counts */
   guint64 frames, sip_bodies, crypto_lines, bad_crypto_lines, media, decrypted, left_encrypted;
+  guint64 sdp_rewritten;
 } Ctx;
 
 static void
@@ -73,13 +98,11 @@ ones_sum (const guint8 *p, gsize n, guint32 sum)
   return (guint16) sum;
 }
 
-/* The decoder's plaintext: the original frame with the UDP payload
- * replaced, IP and UDP lengths and checksums fixed. */
-static GstFlowReturn
-plaintext_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+/* The current frame with its UDP payload replaced by @n bytes of @payload,
+ * IP and UDP lengths and checksums fixed. */
+static void
+write_payload (Ctx *ctx, const guint8 *payload, gsize n)
 {
-  Ctx *ctx = gst_pad_get_element_private (pad);
-  gsize n = gst_buffer_get_size (buf);
   guint total = ctx->udp.payload_offset + (guint) n;
   g_autofree guint8 *frame = g_malloc0 (total);
   guint8 *ip = frame + ctx->udp.ip_offset;
@@ -87,8 +110,7 @@ plaintext_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   guint udp_len = 8 + (guint) n;
 
   memcpy (frame, ctx->frame, ctx->udp.payload_offset);
-  gst_buffer_extract (buf, 0, frame + ctx->udp.payload_offset, n);
-  gst_buffer_unref (buf);
+  memcpy (frame + ctx->udp.payload_offset, payload, n);
   GST_WRITE_UINT16_BE (udp + 4, udp_len);
   GST_WRITE_UINT16_BE (udp + 6, 0);
   if (ctx->udp.ipv6) {
@@ -111,6 +133,22 @@ plaintext_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   }
   write_frame (ctx, frame, total);
   ctx->written = TRUE;
+}
+
+/* The decoder's plaintext replaces the frame being processed. */
+static GstFlowReturn
+plaintext_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  Ctx *ctx = gst_pad_get_element_private (pad);
+  GstMapInfo map;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+  write_payload (ctx, map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
   ctx->decrypted++;
   return GST_FLOW_OK;
 }
@@ -143,9 +181,9 @@ receiver_get (Ctx *ctx, const gchar *name)
     return r;
   r = g_new0 (Receiver, 1);
   r->name = g_strdup (name);
+  /* main() has checked that the factory exists. */
   r->dec = gst_element_factory_make ("srtpsdesdec", NULL);
-  if (r->dec == NULL)
-    g_error ("the srtpsdes plugin is not found (GST_PLUGIN_PATH)");
+  g_assert (r->dec != NULL);
   gst_object_ref_sink (r->dec);
   r->src = gst_pad_new ("src", GST_PAD_SRC);
   r->sink = gst_pad_new ("sink", GST_PAD_SINK);
@@ -216,7 +254,18 @@ static void
 scan_sip (Ctx *ctx, const guint8 *p, gsize n)
 {
   g_autoptr (GPtrArray) lines = sdes_pcap_sdp_cryptos (p, n);
+  SipRecord *rec = g_new0 (SipRecord, 1);
 
+  if (sdes_pcap_sip_parse (p, n, &rec->sip) && (lines != NULL || rec->sip.status >= 300)) {
+    rec->frame = ctx->frames;
+    rec->from = g_strdup (ctx->udp.src);
+    rec->to = g_strdup (ctx->udp.dst);
+    rec->sdp = lines != NULL;
+    rec->crypto_lines = lines ? lines->len : 0;
+    g_ptr_array_add (ctx->sip, rec);
+  } else {
+    sip_record_free (rec);
+  }
   if (lines == NULL)
     return;
   ctx->sip_bodies++;
@@ -248,8 +297,15 @@ process_frame (Ctx *ctx, int linktype, const struct pcap_pkthdr *hdr, const guin
     goto copy;
   payload = f + udp->payload_offset;
   if (sdes_pcap_looks_like_sip (payload, udp->payload_len)) {
+    g_autoptr (GByteArray) plain_sdp = NULL;
+
     scan_sip (ctx, payload, udp->payload_len);
-    goto copy;
+    plain_sdp = sdes_pcap_sip_strip_sdes (payload, udp->payload_len);
+    if (plain_sdp == NULL)
+      goto copy;
+    write_payload (ctx, plain_sdp->data, plain_sdp->len);
+    ctx->sdp_rewritten++;
+    return;
   }
   if (!sdes_pcap_looks_like_rtp (payload, udp->payload_len) || ctx->keys->len == 0)
     goto copy;
@@ -265,25 +321,98 @@ copy:
 }
 
 static void
+json_member_uint (JsonBuilder *b, const gchar *name, guint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, (gint64) value);
+}
+
+static void
+json_member_string (JsonBuilder *b, const gchar *name, const gchar *value)
+{
+  if (value == NULL)
+    return;
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+/* The SIP messages the summary lists; every string went through
+ * sdes_pcap_sip_text() (valid UTF-8, no control character, no key). */
+static void
+print_sip (Ctx *ctx, JsonBuilder *b)
+{
+  if (b != NULL) {
+    json_builder_set_member_name (b, "sip");
+    json_builder_begin_array (b);
+  }
+  for (guint i = 0; i < ctx->sip->len; i++) {
+    SipRecord *rec = g_ptr_array_index (ctx->sip, i);
+    const SdesPcapSip *m = &rec->sip;
+
+    if (b == NULL) {
+      g_autofree gchar *start = m->method
+          ? g_strdup_printf ("%s %s", m->method, m->uri)
+          : g_strdup_printf ("%u %s", m->status, m->reason);
+
+      g_print ("  frame %-6" G_GUINT64_FORMAT " %s -> %s  %s%s%s%s%s", rec->frame, rec->from,
+          rec->to, start, m->call_id ? "  Call-ID " : "", m->call_id ? m->call_id : "",
+          m->warning ? "  Warning: " : "", m->warning ? m->warning : "");
+      if (rec->sdp)
+        g_print ("  SDP, %u a=crypto\n", rec->crypto_lines);
+      else
+        g_print ("\n");
+      continue;
+    }
+    json_builder_begin_object (b);
+    json_member_uint (b, "frame", rec->frame);
+    json_member_string (b, "from", rec->from);
+    json_member_string (b, "to", rec->to);
+    if (m->method != NULL) {
+      json_member_string (b, "method", m->method);
+      json_member_string (b, "uri", m->uri);
+    } else {
+      json_member_uint (b, "status", m->status);
+      json_member_string (b, "reason", m->reason);
+    }
+    json_member_string (b, "call-id", m->call_id);
+    json_member_string (b, "warning", m->warning);
+    json_builder_set_member_name (b, "sdp");
+    json_builder_add_boolean_value (b, rec->sdp);
+    json_member_uint (b, "crypto-lines", rec->crypto_lines);
+    json_builder_end_object (b);
+  }
+  if (b != NULL)
+    json_builder_end_array (b);
+}
+
+static void
 print_summary (Ctx *ctx, gboolean json)
 {
   g_autoptr (GList) names = g_list_sort (g_hash_table_get_keys (ctx->receivers),
       (GCompareFunc) g_strcmp0);
-  gboolean first = TRUE;
+  g_autoptr (JsonBuilder) b = json ? json_builder_new () : NULL;
 
-  if (json)
-    printf ("{\"frames\":%" G_GUINT64_FORMAT ",\"sdp-bodies\":%" G_GUINT64_FORMAT
-        ",\"crypto-lines\":%" G_GUINT64_FORMAT ",\"bad-crypto-lines\":%" G_GUINT64_FORMAT
-        ",\"keys\":%u,\"media-packets\":%" G_GUINT64_FORMAT ",\"decrypted\":%" G_GUINT64_FORMAT
-        ",\"left-encrypted\":%" G_GUINT64_FORMAT ",\"streams\":[", ctx->frames, ctx->sip_bodies,
-        ctx->crypto_lines, ctx->bad_crypto_lines, ctx->keys->len, ctx->media, ctx->decrypted,
-        ctx->left_encrypted);
-  else
-    printf ("%" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " SDP bodies, %u distinct keys "
-        "(%" G_GUINT64_FORMAT " a=crypto lines, %" G_GUINT64_FORMAT " unusable); %"
-        G_GUINT64_FORMAT " media packets: %" G_GUINT64_FORMAT " decrypted, %" G_GUINT64_FORMAT
-        " left as they were\n", ctx->frames, ctx->sip_bodies, ctx->keys->len, ctx->crypto_lines,
-        ctx->bad_crypto_lines, ctx->media, ctx->decrypted, ctx->left_encrypted);
+  if (json) {
+    json_builder_begin_object (b);
+    json_member_uint (b, "frames", ctx->frames);
+    json_member_uint (b, "sdp-bodies", ctx->sip_bodies);
+    json_member_uint (b, "crypto-lines", ctx->crypto_lines);
+    json_member_uint (b, "bad-crypto-lines", ctx->bad_crypto_lines);
+    json_member_uint (b, "keys", ctx->keys->len);
+    json_member_uint (b, "media-packets", ctx->media);
+    json_member_uint (b, "decrypted", ctx->decrypted);
+    json_member_uint (b, "left-encrypted", ctx->left_encrypted);
+    json_member_uint (b, "sdp-rewritten", ctx->sdp_rewritten);
+    json_builder_set_member_name (b, "streams");
+    json_builder_begin_array (b);
+  } else {
+    g_print ("%" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " SDP bodies (%" G_GUINT64_FORMAT
+        " rewritten to RTP/AVP), %u distinct keys (%" G_GUINT64_FORMAT " a=crypto lines, %"
+        G_GUINT64_FORMAT " unusable); %" G_GUINT64_FORMAT " media packets: %" G_GUINT64_FORMAT
+        " decrypted, %" G_GUINT64_FORMAT " left as they were\n", ctx->frames, ctx->sip_bodies,
+        ctx->sdp_rewritten, ctx->keys->len, ctx->crypto_lines, ctx->bad_crypto_lines, ctx->media,
+        ctx->decrypted, ctx->left_encrypted);
+  }
 
   for (GList *l = names; l; l = l->next) {
     Receiver *r = g_hash_table_lookup (ctx->receivers, l->data);
@@ -304,24 +433,101 @@ print_summary (Ctx *ctx, gboolean json)
           "auth-failures", G_TYPE_UINT64, &auth, "replay-drops", G_TYPE_UINT64, &replay,
           "unknown-key-drops", G_TYPE_UINT64, &unknown, "invalid-drops", G_TYPE_UINT64, &invalid,
           NULL);
-      if (json)
-        printf ("%s{\"to\":\"%s\",\"ssrc\":%u,\"rtcp\":%s,\"suite\":\"%s\",\"tag\":%u,"
-            "\"decrypted\":%" G_GUINT64_FORMAT ",\"auth-failures\":%" G_GUINT64_FORMAT
-            ",\"replay-drops\":%" G_GUINT64_FORMAT ",\"no-key\":%" G_GUINT64_FORMAT
-            ",\"invalid\":%" G_GUINT64_FORMAT ",\"roc\":%u}", first ? "" : ",", r->name, ssrc,
-            rtcp ? "true" : "false", suite ? suite : "", tag, packets, auth, replay, unknown,
-            invalid, roc);
-      else
-        printf ("  to %-28s %s SSRC %08x  %-24s tag %-3u decrypted %-7" G_GUINT64_FORMAT
+      if (json) {
+        json_builder_begin_object (b);
+        json_member_string (b, "to", r->name);
+        json_member_uint (b, "ssrc", ssrc);
+        json_builder_set_member_name (b, "rtcp");
+        json_builder_add_boolean_value (b, rtcp);
+        json_member_string (b, "suite", suite ? suite : "");
+        json_member_uint (b, "tag", tag);
+        json_member_uint (b, "decrypted", packets);
+        json_member_uint (b, "auth-failures", auth);
+        json_member_uint (b, "replay-drops", replay);
+        json_member_uint (b, "no-key", unknown);
+        json_member_uint (b, "invalid", invalid);
+        json_member_uint (b, "roc", roc);
+        json_builder_end_object (b);
+      } else {
+        g_print ("  to %-28s %s SSRC %08x  %-24s tag %-3u decrypted %-7" G_GUINT64_FORMAT
             " auth-failures %-5" G_GUINT64_FORMAT " replays %-5" G_GUINT64_FORMAT " no key %-5"
             G_GUINT64_FORMAT " invalid %-5" G_GUINT64_FORMAT " ROC %u\n", r->name,
             rtcp ? "SRTCP" : "SRTP ", ssrc, suite ? suite : "-", tag, packets, auth, replay,
             unknown, invalid, roc);
-      first = FALSE;
+      }
     }
   }
-  if (json)
-    printf ("]}\n");
+  if (json) {
+    g_autoptr (JsonGenerator) gen = json_generator_new ();
+    g_autoptr (JsonNode) root = NULL;
+    g_autofree gchar *text = NULL;
+
+    json_builder_end_array (b);
+    print_sip (ctx, b);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    json_generator_set_root (gen, root);
+    text = json_generator_to_data (gen, NULL);
+    /* JSON is UTF-8 whatever the locale (g_print would convert it). */
+    fputs (text, stdout);
+    fputc ('\n', stdout);
+  } else if (ctx->sip->len > 0) {
+    g_print ("SIP messages with SDP or a failure status:\n");
+    print_sip (ctx, NULL);
+  }
+}
+
+/* Before anything is opened or created: without srtpsdesdec there is
+ * nothing to decrypt with. */
+static gboolean
+check_decoder (void)
+{
+  g_autoptr (GstElementFactory) factory = gst_element_factory_find ("srtpsdesdec");
+
+  if (factory != NULL)
+    return TRUE;
+  g_printerr ("sdes-pcap: the GStreamer element srtpsdesdec (srtpsdes plugin) is not found.\n"
+      "  From a build tree, set GST_PLUGIN_PATH=BUILDDIR/gst (e.g. GST_PLUGIN_PATH=%s).\n"
+      "  Installed, the plugin is in %s: set GST_PLUGIN_PATH=%s if that is not a directory\n"
+      "  GStreamer searches (gst-inspect-1.0 srtpsdesdec must find it).\n",
+      SDES_PCAP_BUILD_PLUGIN_DIR, SDES_PCAP_PLUGIN_DIR, SDES_PCAP_PLUGIN_DIR);
+  return FALSE;
+}
+
+/* --crypto values: a value itself, or "-" / "@FILE" for one per line. */
+static gboolean
+add_option_keys (Ctx *ctx, GStrv cryptos)
+{
+  gboolean ok = TRUE;
+
+  for (guint i = 0; cryptos && cryptos[i]; i++) {
+    g_autoptr (GError) kerr = NULL;
+    g_autoptr (GPtrArray) values = NULL;
+
+    if (!sdes_crypto_input_is_indirect (cryptos[i])) {
+      if (!add_key (ctx, cryptos[i], &kerr)) {
+        g_printerr ("sdes-pcap: --crypto %u: %s\n", i + 1, kerr->message);
+        ok = FALSE;
+      }
+      sdes_crypto_wipe (cryptos[i], strlen (cryptos[i]));
+      continue;
+    }
+    values = sdes_crypto_input_read (cryptos[i], &kerr);
+    if (values == NULL) {
+      g_printerr ("sdes-pcap: --crypto %u: %s\n", i + 1, kerr->message);
+      ok = FALSE;
+      continue;
+    }
+    for (guint j = 0; j < values->len; j++) {
+      g_autoptr (GError) verr = NULL;
+
+      if (!add_key (ctx, g_ptr_array_index (values, j), &verr)) {
+        g_printerr ("sdes-pcap: --crypto %u, value %u: %s\n", i + 1, j + 1, verr->message);
+        ok = FALSE;
+      }
+    }
+  }
+  return ok;
 }
 
 int
@@ -335,7 +541,9 @@ main (int argc, char **argv)
     { "read", 'r', 0, G_OPTION_ARG_FILENAME, &in_path, "Capture to read (pcap or pcapng)", "FILE" },
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &out_path, "Decrypted capture to write (pcap)", "FILE" },
     { "crypto", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &cryptos,
-      "An a=crypto value to try as well (SIP over TLS/TCP); repeatable", "LINE" },
+      "An a=crypto value to try as well (SIP over TLS/TCP); repeatable. \"-\" reads values "
+      "from standard input, \"@FILE\" from FILE, one per line (a value on the command line "
+      "is visible to every user in ps)", "LINE|-|@FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Summary as one JSON object", NULL },
     { NULL }
   };
@@ -345,46 +553,47 @@ main (int argc, char **argv)
   char errbuf[PCAP_ERRBUF_SIZE] = { 0 };
   struct pcap_pkthdr *hdr;
   const u_char *data;
-  pcap_t *in;
+  pcap_t *in = NULL;
   Ctx ctx = { 0 };
   int linktype, rc, status = 0;
 
   g_option_context_add_main_entries (octx, entries, NULL);
   g_option_context_add_group (octx, gst_init_get_option_group ());
   if (!g_option_context_parse (octx, &argc, &argv, &error) || in_path == NULL ||
-      out_path == NULL) {
-    g_printerr ("sdes-pcap: %s\nUsage: sdes-pcap -r IN.pcap -w OUT.pcap [--crypto LINE]... [--json]\n",
-        error ? error->message : "-r and -w are required");
+      out_path == NULL || argc > 1) {
+    g_printerr ("sdes-pcap: %s\nUsage: sdes-pcap -r IN.pcap -w OUT.pcap [--crypto LINE|-|@FILE]... "
+        "[--json]\n", error ? error->message : argc > 1 ? "unexpected argument" :
+        "-r and -w are required");
     return 2;
+  }
+  if (!check_decoder ()) {
+    gst_deinit ();
+    return 1;
+  }
+
+  ctx.receivers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      (GDestroyNotify) receiver_free);
+  ctx.keys = g_ptr_array_new_with_free_func ((GDestroyNotify) sdes_crypto_free_secret);
+  ctx.key_set = g_hash_table_new (g_str_hash, g_str_equal);
+  ctx.sip = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_record_free);
+  if (!add_option_keys (&ctx, cryptos)) {
+    status = 2;
+    goto done;
   }
 
   in = pcap_open_offline (in_path, errbuf);
   if (in == NULL) {
     g_printerr ("sdes-pcap: %s\n", errbuf);
-    return 1;
+    status = 1;
+    goto done;
   }
   linktype = pcap_datalink (in);
   ctx.out = pcap_dump_open (in, out_path);
   if (ctx.out == NULL) {
     g_printerr ("sdes-pcap: %s\n", pcap_geterr (in));
-    pcap_close (in);
-    return 1;
-  }
-  ctx.receivers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-      (GDestroyNotify) receiver_free);
-  ctx.keys = g_ptr_array_new_with_free_func ((GDestroyNotify) sdes_crypto_free_secret);
-  ctx.key_set = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; cryptos && cryptos[i]; i++) {
-    g_autoptr (GError) kerr = NULL;
-
-    if (!add_key (&ctx, cryptos[i], &kerr)) {
-      g_printerr ("sdes-pcap: --crypto %u: %s\n", i + 1, kerr->message);
-      status = 2;
-    }
-    sdes_crypto_wipe (cryptos[i], strlen (cryptos[i]));
-  }
-  if (status != 0)
+    status = 1;
     goto done;
+  }
 
   while ((rc = pcap_next_ex (in, &hdr, &data)) == 1)
     process_frame (&ctx, linktype, hdr, data);
@@ -395,11 +604,14 @@ main (int argc, char **argv)
   print_summary (&ctx, json);
 
 done:
-  pcap_dump_close (ctx.out);
-  pcap_close (in);
+  if (ctx.out != NULL)
+    pcap_dump_close (ctx.out);
+  if (in != NULL)
+    pcap_close (in);
   g_hash_table_unref (ctx.receivers);
   g_hash_table_unref (ctx.key_set);
   g_ptr_array_unref (ctx.keys);
+  g_ptr_array_unref (ctx.sip);
   gst_deinit ();
   return status;
 }

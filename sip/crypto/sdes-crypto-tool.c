@@ -4,26 +4,33 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  *   sdes-crypto generate [--suite NAME] [--tag N] [--lifetime L] [--mki V:LEN] [--sdp]
- *   sdes-crypto parse LINE       prints the redacted line and its fields
- *   sdes-crypto suites           prints the suite table
+ *   sdes-crypto parse LINE|-|@FILE   prints the redacted line(s) and fields
+ *   sdes-crypto suites               prints the suite table
  *
  * `generate` is the one command that prints a key: it exists to make one.
- * `parse` never prints key bytes, only their length.
+ * `parse` never prints key bytes, only their length. A LINE on the command
+ * line is visible to every user (ps); "-" reads the values from standard
+ * input, "@FILE" from a file, one per line.
  */
 
+#include "crypto-input.h"
 #include "sdes-crypto.h"
 
 #include <stdlib.h>
 #include <locale.h>
 #include <string.h>
 
+#define USAGE \
+  "usage: sdes-crypto generate [--suite NAME] [--tag N] [--lifetime L|2^n] " \
+  "[--mki VALUE:LENGTH] [--sdp]\n" \
+  "       sdes-crypto parse LINE | - | @FILE\n" \
+  "       sdes-crypto suites\n" \
+  "       sdes-crypto COMMAND --help\n"
+
 static int
 usage (void)
 {
-  g_printerr ("usage: sdes-crypto generate [--suite NAME] [--tag N] [--lifetime L|2^n] "
-              "[--mki VALUE:LENGTH] [--sdp]\n"
-              "       sdes-crypto parse LINE\n"
-              "       sdes-crypto suites\n");
+  g_printerr ("%s", USAGE);
   return 2;
 }
 
@@ -49,15 +56,18 @@ cmd_suites (void)
   return 0;
 }
 
+/* @where: NULL for a single value, else "value N" of the file or standard
+ * input (the error never quotes the value). */
 static int
-cmd_parse (const gchar *line)
+parse_one (const gchar *line, const gchar *where)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SdesCryptoAttr) attr = sdes_crypto_attr_parse (line, &error);
   g_autofree gchar *redacted = NULL;
 
   if (attr == NULL) {
-    g_printerr ("error: %s: %s\n", error_name (error->code), error->message);
+    g_printerr ("error: %s%s%s: %s\n", where ? where : "", where ? ": " : "",
+        error_name (error->code), error->message);
     return 1;
   }
   redacted = sdes_crypto_attr_format_redacted (attr);
@@ -92,6 +102,50 @@ cmd_parse (const gchar *line)
   return 0;
 }
 
+static int
+cmd_parse (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("LINE | - | @FILE");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) values = NULL;
+  int first = 1, status = 0;
+
+  g_set_prgname ("sdes-crypto parse");
+  g_option_context_set_summary (ctx,
+      "Checks an a=crypto value (RFC 4568 §9.1) and prints its fields; never the key.\n"
+      "LINE on the command line is visible to every user (ps): \"-\" reads the values\n"
+      "from standard input, \"@FILE\" from FILE, one per line (blank lines and lines\n"
+      "starting with # skipped). \"--\" ends the options.");
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("sdes-crypto: %s\n", error->message);
+    return 2;
+  }
+  /* GOption leaves a "--" that is followed by arguments. */
+  if (argc > 1 && strcmp (argv[1], "--") == 0)
+    first = 2;
+  if (argc != first + 1) {
+    g_printerr ("sdes-crypto: parse takes one LINE, - or @FILE (see sdes-crypto parse --help)\n");
+    return 2;
+  }
+  if (!sdes_crypto_input_is_indirect (argv[first]))
+    return parse_one (argv[first], NULL);
+
+  values = sdes_crypto_input_read (argv[first], &error);
+  if (values == NULL) {
+    g_printerr ("sdes-crypto: %s\n", error->message);
+    return 2;
+  }
+  for (guint i = 0; i < values->len; i++) {
+    g_autofree gchar *where = g_strdup_printf ("value %u", i + 1);
+
+    if (i > 0)
+      g_print ("\n");
+    if (parse_one (g_ptr_array_index (values, i), values->len > 1 ? where : NULL) != 0)
+      status = 1;
+  }
+  return status;
+}
+
 static gboolean
 parse_u64 (const gchar *s, guint64 *out)
 {
@@ -119,6 +173,7 @@ cmd_generate (int argc, char **argv)
   guint64 lifetime = 0, mki_value = 0, mki_len = 0;
   gchar *line;
 
+  g_set_prgname ("sdes-crypto generate");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     g_printerr ("sdes-crypto: %s\n", error->message);
@@ -166,10 +221,15 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   if (argc < 2)
     return usage ();
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0) {
+    g_print ("%s", USAGE);
+    return 0;
+  }
   if (strcmp (argv[1], "generate") == 0)
     return cmd_generate (argc - 1, argv + 1);
-  if (strcmp (argv[1], "parse") == 0 && argc == 3)
-    return cmd_parse (argv[2]);
+  if (strcmp (argv[1], "parse") == 0)
+    return cmd_parse (argc - 1, argv + 1);
   if (strcmp (argv[1], "suites") == 0)
     return cmd_suites ();
   return usage ();

@@ -155,5 +155,69 @@ check_refused "generate --tag 0 is refused" generate --suite AES_CM_128_HMAC_SHA
 check_refused "generate --suite NO_SUCH_SUITE is refused" generate --suite NO_SUCH_SUITE --tag 1
 check_refused "generate --mki 1:129 is refused" generate --suite AES_CM_128_HMAC_SHA1_80 --tag 1 --mki 1:129
 
+# 9. parse --help prints help (it used to be parsed as a key); "--" ends
+#    the options, so a value after it is a value even if it looks like one
+if run "parse --help" 0 $wrap "$tool" parse --help; then
+  if grep -q '^Usage:' "$tmp/out" && grep -q '@FILE' "$tmp/out" && ! grep -q 'error' "$tmp/out" "$tmp/err"; then
+    ok "parse --help prints the usage, exit 0"
+  else
+    not_ok "parse --help prints the usage, exit 0" "stdout: $(cat "$tmp/out")" "stderr: $(cat "$tmp/err")"
+  fi
+fi
+if run "sdes-crypto --help" 0 $wrap "$tool" --help; then
+  if grep -q 'sdes-crypto parse LINE | - | @FILE' "$tmp/out"; then ok "sdes-crypto --help prints the usage, exit 0"
+  else not_ok "sdes-crypto --help prints the usage, exit 0" "stdout: $(cat "$tmp/out")"; fi
+fi
+line1='1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20'
+if run "parse -- LINE" 0 $wrap "$tool" parse -- "$line1"; then
+  if grep -Fqx 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>|2^20' "$tmp/out"; then ok "parse -- LINE parses LINE"
+  else not_ok "parse -- LINE parses LINE" "stdout: $(cat "$tmp/out")"; fi
+fi
+if run "parse -- --help" 1 $wrap "$tool" parse -- --help; then
+  if grep -q '^error: SDES_CRYPTO_ERROR_BAD_TAG: ' "$tmp/err" && [ ! -s "$tmp/out" ]; then ok "parse -- --help takes --help as a value (BAD_TAG)"
+  else not_ok "parse -- --help takes --help as a value (BAD_TAG)" "stderr: $(cat "$tmp/err")"; fi
+fi
+if run "parse --bogus" 2 $wrap "$tool" parse --bogus "$line1"; then
+  if grep -q 'Unknown option --bogus' "$tmp/err" && ! grep -q 'WVNfX19z' "$tmp/err"; then ok "parse --bogus: unknown option, exit 2"
+  else not_ok "parse --bogus: unknown option, exit 2" "stderr: $(cat "$tmp/err")"; fi
+fi
+
+# 10. values from standard input ("-") and from a file ("@FILE"), so that no
+#     key is on the command line (ps shows it to every user)
+key2=MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm
+printf '# keys of call 7\r\n\r\na=crypto:%s\r\n  2 AES_CM_128_HMAC_SHA1_32 inline:%s|1:4\n' "$line1" "$key2" > "$tmp/keys"
+for form in stdin file; do
+  if [ $form = stdin ]; then
+    $wrap "$tool" parse - < "$tmp/keys" >"$tmp/out" 2>"$tmp/err"; rc=$?
+  else
+    $wrap "$tool" parse "@$tmp/keys" >"$tmp/out" 2>"$tmp/err"; rc=$?
+  fi
+  if [ $rc -eq 0 ] && grep -Fqx 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>|2^20' "$tmp/out" &&
+     grep -Fqx 'a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:<redacted>|1:4' "$tmp/out" &&
+     [ "$(grep -c '^a=crypto:' "$tmp/out")" -eq 2 ] &&
+     ! grep -q "WVNfX19z\|$key2" "$tmp/out" "$tmp/err"; then
+    ok "parse reads two values from $form, prints them redacted"
+  else
+    not_ok "parse reads two values from $form, prints them redacted" "exit $rc" "stdout: $(cat "$tmp/out")" "stderr: $(cat "$tmp/err")"
+  fi
+done
+printf '%s\n1 AES_256_CM_HMAC_SHA1_80 inline:%s\n' "$line1" "$key2" > "$tmp/bad"
+if run "parse @FILE with a bad second value" 1 $wrap "$tool" parse "@$tmp/bad"; then
+  if grep -q '^error: value 2: SDES_CRYPTO_ERROR_KEY_LENGTH: ' "$tmp/err" && grep -q '^a=crypto:1 ' "$tmp/out" &&
+     ! grep -q "WVNfX19z\|$key2" "$tmp/out" "$tmp/err"; then
+    ok "parse @FILE: value 2 refused by position (KEY_LENGTH), no key text"
+  else
+    not_ok "parse @FILE: value 2 refused by position (KEY_LENGTH), no key text" "stderr: $(cat "$tmp/err")"
+  fi
+fi
+if run "parse @missing" 2 $wrap "$tool" parse "@$tmp/missing"; then
+  if grep -q "missing: No such file or directory" "$tmp/err"; then ok "parse @missing: exit 2, the file named"
+  else not_ok "parse @missing: exit 2, the file named" "stderr: $(cat "$tmp/err")"; fi
+fi
+if run "parse - with nothing" 2 sh -c "$wrap \"\$0\" parse - < /dev/null" "$tool"; then
+  if grep -q "standard input: no a=crypto value in it" "$tmp/err"; then ok "parse - with empty input: exit 2"
+  else not_ok "parse - with empty input: exit 2" "stderr: $(cat "$tmp/err")"; fi
+fi
+
 echo "1..$n"
 exit $failed
