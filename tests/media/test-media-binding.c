@@ -6,12 +6,13 @@
  * No SIP here: two or three SdesSession objects negotiate as caller and
  * forked callees, and the callees' send keys drive plain sender pipelines
  * (audiotestsrc ! mulawenc ! rtppcmupay ! srtpsdesenc ! udpsink) aimed at
- * the binding's RTP port.
+ * the binding's RTP port. The binding is driven through sdes-phone's
+ * pipeline (examples/phone-media.c), as the phone drives it.
  */
 
 #include <gst/gst.h>
 
-#include "sdes-media-binding.h"
+#include "phone-media.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 /* A one-time allocation in a library constructor (_dl_init in lsan.supp) is
@@ -106,7 +107,7 @@ fork_clear (Fork *f)
 static void
 test_forked_early_media_then_winner (void)
 {
-  g_autoptr (SdesMediaBinding) binding = sdes_media_binding_new ("127.0.0.1");
+  g_autoptr (PhoneMedia) binding = phone_media_new ("127.0.0.1");
   g_autoptr (SdesLocalMedia) local = NULL;
   g_autoptr (SdesSession) caller = new_session ();
   g_autoptr (GError) error = NULL;
@@ -118,7 +119,7 @@ test_forked_early_media_then_winner (void)
   guint port = 0;
 
   g_object_set (binding, "tone", 0.0, NULL);
-  local = sdes_media_binding_prepare (binding, &error);
+  local = phone_media_prepare (binding, &error);
   g_assert_no_error (error);
   g_object_get (binding, "rtp-port", &port, NULL);
   g_assert_cmpuint (port % 2, ==, 0);
@@ -135,15 +136,15 @@ test_forked_early_media_then_winner (void)
       ((SdesMediaDescription *) g_ptr_array_index (early1, 0))->remote_crypto,
       ((SdesMediaDescription *) g_ptr_array_index (early2, 0))->remote_crypto));
 
-  g_assert_true (sdes_media_binding_add_early (binding, "fork-1", early1, &error));
+  g_assert_true (phone_media_add_early (binding, "fork-1", early1, &error));
   g_assert_no_error (error);
-  g_assert_true (sdes_media_binding_add_early (binding, "fork-2", early2, &error));
+  g_assert_true (phone_media_add_early (binding, "fork-2", early2, &error));
   g_assert_no_error (error);
 
   s1 = start_sender (&f1, 0x1111, 440, port);
   s2 = start_sender (&f2, 0x2222, 880, port);
   run_for (1500);
-  sdes_media_binding_get_stats (binding, &st1);
+  phone_media_get_stats (binding, &st1);
   /* Both forks at 50 packets/s for ~1.5 s authenticate. */
   g_assert_cmpuint (st1.packets_received, >, 100);
   g_assert_cmpuint (st1.unknown_key_drops, ==, 0);
@@ -154,11 +155,11 @@ test_forked_early_media_then_winner (void)
   g_assert_true (sdes_session_confirm_dialog (caller, "fork-1", &error));
   g_assert_no_error (error);
   final = sdes_session_get_media (caller, "fork-1");
-  g_assert_true (sdes_media_binding_apply (binding, final, &error));
+  g_assert_true (phone_media_apply (binding, final, &error));
   g_assert_no_error (error);
-  sdes_media_binding_get_stats (binding, &st0);
+  phone_media_get_stats (binding, &st0);
   run_for (1500);
-  sdes_media_binding_get_stats (binding, &st2);
+  phone_media_get_stats (binding, &st2);
   /* Only the winner still authenticates (~75 packets); the loser's ~75
    * are dropped and counted. */
   g_assert_cmpuint (st2.packets_received - st0.packets_received, >, 40);
@@ -170,7 +171,7 @@ test_forked_early_media_then_winner (void)
   gst_element_set_state (s2, GST_STATE_NULL);
   gst_object_unref (s1);
   gst_object_unref (s2);
-  sdes_media_binding_stop (binding);
+  phone_media_stop (binding);
   fork_clear (&f1);
   fork_clear (&f2);
 }
@@ -180,8 +181,8 @@ test_forked_early_media_then_winner (void)
 static void
 test_two_bindings_call_and_hold (void)
 {
-  g_autoptr (SdesMediaBinding) a = sdes_media_binding_new ("127.0.0.1");
-  g_autoptr (SdesMediaBinding) b = sdes_media_binding_new ("127.0.0.1");
+  g_autoptr (PhoneMedia) a = phone_media_new ("127.0.0.1");
+  g_autoptr (PhoneMedia) b = phone_media_new ("127.0.0.1");
   g_autoptr (SdesLocalMedia) la = NULL, lb = NULL;
   g_autoptr (SdesSession) sa = new_session (), sb = new_session ();
   g_autoptr (GError) error = NULL;
@@ -192,9 +193,9 @@ test_two_bindings_call_and_hold (void)
   SdesMediaStats a1, b1, a2, b2;
 
   g_object_set (b, "tone", 880.0, NULL);
-  la = sdes_media_binding_prepare (a, &error);
+  la = phone_media_prepare (a, &error);
   g_assert_no_error (error);
-  lb = sdes_media_binding_prepare (b, &error);
+  lb = phone_media_prepare (b, &error);
   g_assert_no_error (error);
 
   offer = sdes_session_create_offer (sa, la, &error);
@@ -205,18 +206,18 @@ test_two_bindings_call_and_hold (void)
   g_assert_true (sdes_session_confirm_dialog (sa, "b", &error));
   ma = sdes_session_get_media (sa, "b");
   mb = sdes_session_get_media (sb, NULL);
-  g_assert_true (sdes_media_binding_apply (a, ma, &error));
-  g_assert_true (sdes_media_binding_apply (b, mb, &error));
+  g_assert_true (phone_media_apply (a, ma, &error));
+  g_assert_true (phone_media_apply (b, mb, &error));
   g_assert_no_error (error);
 
   run_for (2000);
-  sdes_media_binding_get_stats (a, &a1);
-  sdes_media_binding_get_stats (b, &b1);
+  phone_media_get_stats (a, &a1);
+  phone_media_get_stats (b, &b1);
   g_assert_cmpuint (a1.packets_received, >, 50);
   g_assert_cmpuint (b1.packets_received, >, 50);
   g_assert_cmpuint (a1.auth_failures + b1.auth_failures, ==, 0);
-  g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (a), 880.0, 10.0);
-  g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (b), 440.0, 10.0);
+  g_assert_cmpfloat_with_epsilon (phone_media_get_dominant_frequency (a), 880.0, 10.0);
+  g_assert_cmpfloat_with_epsilon (phone_media_get_dominant_frequency (b), 440.0, 10.0);
 
   /* a holds: a re-offer with sendonly; b answers recvonly and stops sending. */
   sdes_local_media_set_direction (la, 0, SDES_DIRECTION_SENDONLY);
@@ -229,20 +230,20 @@ test_two_bindings_call_and_hold (void)
   ha = sdes_session_get_media (sa, "b");
   hb = sdes_session_get_media (sb, NULL);
   g_assert_false (((SdesMediaDescription *) g_ptr_array_index (ha, 0))->local_key_changed);
-  g_assert_true (sdes_media_binding_apply (a, ha, &error));
-  g_assert_true (sdes_media_binding_apply (b, hb, &error));
+  g_assert_true (phone_media_apply (a, ha, &error));
+  g_assert_true (phone_media_apply (b, hb, &error));
   run_for (300);   /* packets in flight and in the jitter buffer drain */
-  sdes_media_binding_get_stats (a, &a1);
-  sdes_media_binding_get_stats (b, &b1);
+  phone_media_get_stats (a, &a1);
+  phone_media_get_stats (b, &b1);
   run_for (1500);
-  sdes_media_binding_get_stats (a, &a2);
-  sdes_media_binding_get_stats (b, &b2);
+  phone_media_get_stats (a, &a2);
+  phone_media_get_stats (b, &b2);
   /* b keeps receiving a's audio; a receives nothing while held. */
   g_assert_cmpuint (b2.packets_received - b1.packets_received, >, 40);
   g_assert_cmpuint (a2.packets_received - a1.packets_received, ==, 0);
 
-  sdes_media_binding_stop (a);
-  sdes_media_binding_stop (b);
+  phone_media_stop (a);
+  phone_media_stop (b);
 }
 
 /* PEERS §2.13 / RFC 5761: with rtcp-mux on both bindings, RTCP travels on
@@ -256,8 +257,8 @@ test_rtcp_mux (gconstpointer data)
   SdesSrtpPolicy policy = GPOINTER_TO_INT (data);
 
   for (guint only_one = 0; only_one < 2; only_one++) {
-    g_autoptr (SdesMediaBinding) a = sdes_media_binding_new ("127.0.0.1");
-    g_autoptr (SdesMediaBinding) b = sdes_media_binding_new ("127.0.0.1");
+    g_autoptr (PhoneMedia) a = phone_media_new ("127.0.0.1");
+    g_autoptr (PhoneMedia) b = phone_media_new ("127.0.0.1");
     g_autoptr (SdesLocalMedia) la = NULL, lb = NULL;
     g_autoptr (SdesSession) sa = new_session (), sb = new_session ();
     g_autoptr (GError) error = NULL;
@@ -271,9 +272,9 @@ test_rtcp_mux (gconstpointer data)
     g_object_set (sb, "policy", policy, NULL);
     g_object_set (a, "rtcp-mux", TRUE, NULL);
     g_object_set (b, "rtcp-mux", !only_one, NULL);
-    la = sdes_media_binding_prepare (a, &error);
+    la = phone_media_prepare (a, &error);
     g_assert_no_error (error);
-    lb = sdes_media_binding_prepare (b, &error);
+    lb = phone_media_prepare (b, &error);
     g_assert_no_error (error);
     offer = sdes_session_create_offer (sa, la, &error);
     g_assert_no_error (error);
@@ -292,15 +293,15 @@ test_rtcp_mux (gconstpointer data)
     g_assert_true (da->rtcp_mux == !only_one && db->rtcp_mux == !only_one);
     if (!only_one)
       g_assert_cmpuint (da->remote_rtcp_port, ==, da->remote_port);
-    g_assert_true (sdes_media_binding_apply (a, ma, &error));
-    g_assert_true (sdes_media_binding_apply (b, mb, &error));
+    g_assert_true (phone_media_apply (a, ma, &error));
+    g_assert_true (phone_media_apply (b, mb, &error));
     g_assert_no_error (error);
 
     /* rtpbin sends its first RTCP within a few seconds. */
     for (guint i = 0; i < 60; i++) {
       run_for (100);
-      sdes_media_binding_get_stats (a, &as);
-      sdes_media_binding_get_stats (b, &bs);
+      phone_media_get_stats (a, &as);
+      phone_media_get_stats (b, &bs);
       if (as.rtcp_received > 0 && bs.rtcp_received > 0 && i >= 20)
         break;
     }
@@ -310,9 +311,9 @@ test_rtcp_mux (gconstpointer data)
     g_assert_cmpuint (as.packets_received, >, 50);
     g_assert_cmpuint (bs.packets_received, >, 50);
     g_assert_cmpuint (as.auth_failures + bs.auth_failures, ==, 0);
-    g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (b), 440.0, 10.0);
-    sdes_media_binding_stop (a);
-    sdes_media_binding_stop (b);
+    g_assert_cmpfloat_with_epsilon (phone_media_get_dominant_frequency (b), 440.0, 10.0);
+    phone_media_stop (a);
+    phone_media_stop (b);
   }
 }
 
