@@ -619,6 +619,7 @@ typedef struct {
   gchar **binds, **suites, **codecs;
   gchar *tls_cert, *tls_key, *ca, *srtp, *offer, *record, *media_address, *identity, *dump;
   gchar *rtp_port;
+  guint rtp_port_min, rtp_port_max;
   gboolean no_verify, allow_insecure, play, rtcp_mux, version;
   gdouble tone;
 } Options;
@@ -676,10 +677,6 @@ parse_rtp_port (const gchar *s, guint *min, guint *max)
   if (lo == hi && lo % 2 != 0) {
     g_printerr ("sdes-phone: --rtp-port %s is odd: RTP takes an even port and RTCP the next one "
                 "(RFC 3550 §11)\n", s);
-    return FALSE;
-  }
-  if (hi - lo < 1 && lo % 2 != 0) {
-    g_printerr ("sdes-phone: --rtp-port %s holds no even port\n", s);
     return FALSE;
   }
   *min = (guint) lo;
@@ -769,6 +766,8 @@ parse_options (Phone *p, Options *o, int *argc, char ***argv)
     g_printerr ("sdes-phone: --resume-after needs --hold-after\n");
     return 2;
   }
+  if (o->rtp_port && !parse_rtp_port (o->rtp_port, &o->rtp_port_min, &o->rtp_port_max))
+    return 2;
   if (p->duration <= 0)
     p->duration = p->answer ? 60 : 5;
   return -1;
@@ -780,14 +779,11 @@ setup_media (Phone *p, Options *o, SdesLocalMedia **local)
   g_autoptr (GError) error = NULL;
   g_autofree gchar *address = o->media_address ? g_strdup (o->media_address)
                                                : media_address_from (o->binds);
-  guint min = 0, max = 0;
 
-  if (o->rtp_port && !parse_rtp_port (o->rtp_port, &min, &max))
-    return FALSE;
   p->media = phone_media_new (address);
   g_object_set (p->media, "tone", o->tone, "record-location", o->record, "play", o->play,
                 "plaintext-dump", o->dump, "rtcp-mux", o->rtcp_mux,
-                "rtp-port-min", min, "rtp-port-max", max, NULL);
+                "rtp-port-min", o->rtp_port_min, "rtp-port-max", o->rtp_port_max, NULL);
   if (o->codecs)
     g_object_set (p->media, "codecs", o->codecs, NULL);
   g_signal_connect (phone_media_get_binding (p->media), "secure-media",
