@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gst/rtp/gstrtpbuffer.h>
+
 /* The received audio is analysed (and recorded) at 8 kHz mono. */
 #define ANALYSIS_RATE 8000
 /* spectrum's FFT has 2 * (bands - 1) points: 400 bands are ~10 Hz apart. */
@@ -449,18 +451,19 @@ add_counter (GstElement *element, const gchar *pad_name, gint *counter)
 }
 
 /* RTP-only call: what srtpsdesdec counts as invalid on a secure call (a
- * datagram too short for an RTP header or not version 2, RFC 3550 §5.1) is
- * counted and dropped here before rtpbin drops it silently. */
+ * datagram that is not an RTP packet: too short, not version 2, CSRC or
+ * extension or padding lengths beyond the packet, RFC 3550 §5.1) is counted
+ * and dropped here before rtpbin drops it silently. */
 static GstPadProbeReturn
 drop_invalid_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   PhoneMedia *self = user_data;
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  guint8 first = 0;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 
-  if (gst_buffer_get_size (buf) >= 12 && gst_buffer_extract (buf, 0, &first, 1) == 1
-      && (first & 0xc0) == 0x80)
+  if (gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp)) {
+    gst_rtp_buffer_unmap (&rtp);
     return GST_PAD_PROBE_OK;
+  }
   g_atomic_int_inc (&self->plain_invalid);
   return GST_PAD_PROBE_DROP;
 }
@@ -769,9 +772,10 @@ link_plain (PhoneMedia *self, GstElement **udp, GError **error)
       || !link_pads (udp[2], "src", self->rtpbin, "recv_rtp_sink_0", error)
       || !link_pads (udp[3], "src", self->rtpbin, "recv_rtcp_sink_0", error))
     return FALSE;
-  add_probe (udp[2], "src", drop_invalid_rtp, self);
+  /* Probes run in the order they were added: RTCP leaves first. */
   if (self->mux_rtcp_src)
     add_probe (udp[2], "src", demux_rtcp, self);
+  add_probe (udp[2], "src", drop_invalid_rtp, self);
   return TRUE;
 }
 

@@ -165,6 +165,8 @@ element_param (const gchar *name, const gchar *blurb)
                               G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 }
 
+/* Over 100 lines only because every property and signal carries its
+ * gi-docgen block (they are the introspected API's documentation). */
 static void
 sdes_media_binding_class_init (SdesMediaBindingClass *klass)
 {
