@@ -38,6 +38,7 @@ while True:
 wait_for() {  # wait_for FILE PATTERN SECONDS
   for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
 }
+fake_uas() { python3 "$src/tests/examples/fake-uas.py" "$@" & }  # see fake-uas.py
 all_json() { python3 -c 'import json,sys
 for l in open(sys.argv[1]): json.loads(l)' "$1"; }
 
@@ -120,40 +121,28 @@ kill -INT $ipid; wait $ipid; st=$?
 [ $st -eq 130 ] && [ "$(field "$work/int.json" summary connected)" = false ] && [ "$(field "$work/int.json" summary interrupted_by)" = SIGINT ]
 ok $? "SIGINT while waiting: exit $st (130) with a summary"
 
+# 5b. SIGTERM while ringing: the caller sends CANCEL, then exits 143.
+up=$(port)
+fake_uas "$up" ring "$work/ring.log"; fpid=$!
+sleep 0.5
+timeout 20 "$phone" --call "sip:x@127.0.0.1:$up;transport=udp" --bind "sip:127.0.0.1:$(port);transport=udp" \
+  --srtp off --duration 15 --json > "$work/ring.json" 2> "$work/ring.err" &
+rpid=$!
+wait_for "$work/ring.log" RINGING 10
+sleep 0.5
+kill -TERM $rpid; wait $rpid; st=$?
+wait $fpid
+[ $st -eq 143 ] && grep -q CANCEL "$work/ring.log" 2>/dev/null && [ "$(field "$work/ring.json" summary connected)" = false ] \
+  && [ "$(field "$work/ring.json" summary end_status)" = 487 ]
+ok $? "SIGTERM while ringing: CANCEL sent, call ended $(field "$work/ring.json" summary end_status), exit $st (143)"
+
 # 6. A hostile reason phrase (quote, backslash, braces) from a UAS: every
 #    --json line still parses, and the phrase comes through intact; the
 #    plain-text line reads as words.
 phrase='Busy "Here" \ {"ok":true}'
-fake_uas() {  # fake_uas PORT PHRASE: answers one INVITE with 486 PHRASE
-  python3 - "$@" <<'EOF' &
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(20)
-keep = ("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq")
-while True:
-    data, addr = s.recvfrom(65535)
-    msg = data.decode("utf-8", "replace")
-    if msg.startswith("ACK"):
-        break
-    if not msg.startswith("INVITE"):
-        continue
-    hdrs = []
-    for line in msg.split("\r\n")[1:]:
-        if not line:
-            break
-        name = line.split(":", 1)[0].strip().lower()
-        if name in ("to", "t") and ";tag=" not in line:
-            line += ";tag=hostile"
-        if name in keep:
-            hdrs.append(line)
-    resp = "SIP/2.0 486 " + sys.argv[2] + "\r\n" + "\r\n".join(hdrs) + "\r\nContent-Length: 0\r\n\r\n"
-    s.sendto(resp.encode(), addr)
-EOF
-}
 for mode in json words; do
   up=$(port)
-  fake_uas "$up" "$phrase"; fpid=$!
+  fake_uas "$up" reject "$phrase"; fpid=$!
   sleep 0.5
   flag=(); [ $mode = json ] && flag=(--json)
   timeout 20 "$phone" --call "sip:x@127.0.0.1:$up;transport=udp" --bind "sip:127.0.0.1:$(port);transport=udp" \
