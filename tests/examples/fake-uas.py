@@ -7,7 +7,8 @@
                                    on CANCEL answer 200 and 487 (RFC 3261 §9.2) and
                                    append "CANCEL" to LOGFILE
 
-Exits after the ACK, or after 20 s without a request.
+Prints "ready" once the port is bound; exits after the ACK, or after 20 s
+without a request.
 """
 import socket
 import sys
@@ -38,6 +39,7 @@ def main():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", port))
     s.settimeout(20)
+    print("ready", flush=True)
     invite = None
     while True:
         data, addr = s.recvfrom(65535)

@@ -38,7 +38,12 @@ while True:
 wait_for() {  # wait_for FILE PATTERN SECONDS
   for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
 }
-fake_uas() { python3 "$src/tests/examples/fake-uas.py" "$@" & }  # see fake-uas.py
+# fake_uas PORT MODE ARG (background, pid in $fpid): see fake-uas.py; returns once it listens.
+fake_uas() {
+  python3 "$src/tests/examples/fake-uas.py" "$@" > "$work/uas.$1.out" &
+  fpid=$!
+  wait_for "$work/uas.$1.out" ready 10
+}
 all_json() { python3 -c 'import json,sys
 for l in open(sys.argv[1]): json.loads(l)' "$1"; }
 
@@ -123,8 +128,7 @@ ok $? "SIGINT while waiting: exit $st (130) with a summary"
 
 # 5b. SIGTERM while ringing: the caller sends CANCEL, then exits 143.
 up=$(port)
-fake_uas "$up" ring "$work/ring.log"; fpid=$!
-sleep 0.5
+fake_uas "$up" ring "$work/ring.log"
 timeout 20 "$phone" --call "sip:x@127.0.0.1:$up;transport=udp" --bind "sip:127.0.0.1:$(port);transport=udp" \
   --srtp off --duration 15 --json > "$work/ring.json" 2> "$work/ring.err" &
 rpid=$!
@@ -142,8 +146,7 @@ ok $? "SIGTERM while ringing: CANCEL sent, call ended $(field "$work/ring.json" 
 phrase='Busy "Here" \ {"ok":true}'
 for mode in json words; do
   up=$(port)
-  fake_uas "$up" reject "$phrase"; fpid=$!
-  sleep 0.5
+  fake_uas "$up" reject "$phrase"
   flag=(); [ $mode = json ] && flag=(--json)
   timeout 20 "$phone" --call "sip:x@127.0.0.1:$up;transport=udp" --bind "sip:127.0.0.1:$(port);transport=udp" \
     --srtp off --duration 5 "${flag[@]}" > "$work/hostile.$mode" 2> "$work/hostile.$mode.err"
