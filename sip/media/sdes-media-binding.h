@@ -1,4 +1,4 @@
-/* srtpsdes — keeps a GStreamer pipeline in step with a call's negotiated media
+/* srtpsdes — keeps srtpsdesenc/srtpsdesdec in step with a call's negotiated keys
  *
  * Copyright (C) 2026 srtpsdes developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -28,10 +28,11 @@ GQuark sdes_media_error_quark (void);
  * SdesMediaError:
  * @SDES_MEDIA_ERROR_SOCKET: the RTP/RTCP sockets could not be bound.
  * @SDES_MEDIA_ERROR_MISSING_ELEMENT: a GStreamer element the pipeline needs
- *   is not installed (its name is in the message).
- * @SDES_MEDIA_ERROR_UNSUPPORTED: the negotiated media cannot be played by
- *   the default pipeline (codec, media type).
- * @SDES_MEDIA_ERROR_PIPELINE: the pipeline failed to start or posted an error.
+ *   is not installed or was not given (its name is in the message).
+ * @SDES_MEDIA_ERROR_UNSUPPORTED: the negotiated media cannot be played
+ *   (codec, media type, an SRTP/RTP switch during the call).
+ * @SDES_MEDIA_ERROR_PIPELINE: the pipeline failed to start, posted an error
+ *   or refused a key.
  *
  * Since: 0.1
  */
@@ -48,14 +49,24 @@ typedef enum {
  * @packets_received: RTP packets authenticated and received.
  * @rtcp_sent: RTCP packets protected and sent.
  * @rtcp_received: RTCP packets authenticated and received.
- * @auth_failures: packets dropped because they failed authentication.
- * @replay_drops: packets dropped by the replay window.
- * @unknown_key_drops: packets that authenticated with no known key.
+ * @auth_failures: received packets dropped because they failed
+ *   authentication with the key of their SSRC.
+ * @replay_drops: received packets dropped by the replay window.
+ * @unknown_key_drops: received packets that authenticated with no known key
+ *   (expected for the losing forks of a forked call).
  * @secure_streams: streams for which srtpsdesdec reported a first
  *   authenticated packet (srtpsdes-secure).
  * @rekeys: live key changes applied to the encoder or decoder.
+ * @invalid_drops: received datagrams dropped because they are not
+ *   SRTP/SRTCP at all (too short, not RTP version 2, a malformed header):
+ *   srtpsdesdec's element-wide and per-SSRC invalid-drops.
+ * @limit_drops: received packets dropped because their key reached its
+ *   lifetime (RFC 4568 §6.1) or the SRTP packet limit.
+ * @send_drops: outgoing packets srtpsdesenc could not protect (key limit,
+ *   invalid packet, sequence replay): the sum of its drop counters.
  *
- * Counters of the audio stream, summed over SSRCs.
+ * Counters of the audio stream, summed over SSRCs. Every drop counter of
+ * srtpsdesenc/srtpsdesdec lands in one of these fields.
  *
  * Since: 0.1
  */
@@ -69,20 +80,20 @@ typedef struct {
   guint64 unknown_key_drops;
   guint secure_streams;
   guint rekeys;
+  guint64 invalid_drops;
+  guint64 limit_drops;
+  guint64 send_drops;
 } SdesMediaStats;
 
 #define SDES_TYPE_MEDIA_BINDING (sdes_media_binding_get_type ())
 G_DECLARE_FINAL_TYPE (SdesMediaBinding, sdes_media_binding, SDES, MEDIA_BINDING, GObject)
 
-SdesMediaBinding *sdes_media_binding_new (const gchar *address);
-SdesLocalMedia *sdes_media_binding_prepare (SdesMediaBinding *self, GError **error);
+SdesMediaBinding *sdes_media_binding_new (void);
 void sdes_media_binding_attach_call (SdesMediaBinding *self, SdesCall *call);
 gboolean sdes_media_binding_apply (SdesMediaBinding *self, GPtrArray *media, GError **error);
 gboolean sdes_media_binding_add_early (SdesMediaBinding *self, const gchar *dialog_tag,
                                        GPtrArray *media, GError **error);
 void sdes_media_binding_get_stats (SdesMediaBinding *self, SdesMediaStats *stats);
-gdouble sdes_media_binding_get_dominant_frequency (SdesMediaBinding *self);
-GstElement *sdes_media_binding_get_pipeline (SdesMediaBinding *self);
 void sdes_media_binding_stop (SdesMediaBinding *self);
 
 G_END_DECLS

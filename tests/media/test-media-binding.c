@@ -6,12 +6,13 @@
  * No SIP here: two or three SdesSession objects negotiate as caller and
  * forked callees, and the callees' send keys drive plain sender pipelines
  * (audiotestsrc ! mulawenc ! rtppcmupay ! srtpsdesenc ! udpsink) aimed at
- * the binding's RTP port.
+ * the binding's RTP port. The binding is driven through sdes-phone's
+ * pipeline (examples/phone-media.c), as the phone drives it.
  */
 
 #include <gst/gst.h>
 
-#include "sdes-media-binding.h"
+#include "phone-media.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 /* A one-time allocation in a library constructor (_dl_init in lsan.supp) is
@@ -100,13 +101,13 @@ fork_clear (Fork *f)
   g_clear_pointer (&f->answer, g_free);
 }
 
-/* PEERS §2.3: each fork's early media decrypts at once (add-crypto per
- * To-tag); the 2xx winner keeps its key and the loser's packets become
- * counted unknown-key drops, never a failure of the call. */
+/* Each fork's early media decrypts at once (add-crypto per To-tag); the
+ * 2xx winner keeps its key and the loser's packets become counted
+ * unknown-key drops, never a failure of the call. */
 static void
 test_forked_early_media_then_winner (void)
 {
-  g_autoptr (SdesMediaBinding) binding = sdes_media_binding_new ("127.0.0.1");
+  g_autoptr (PhoneMedia) binding = phone_media_new ("127.0.0.1");
   g_autoptr (SdesLocalMedia) local = NULL;
   g_autoptr (SdesSession) caller = new_session ();
   g_autoptr (GError) error = NULL;
@@ -118,7 +119,7 @@ test_forked_early_media_then_winner (void)
   guint port = 0;
 
   g_object_set (binding, "tone", 0.0, NULL);
-  local = sdes_media_binding_prepare (binding, &error);
+  local = phone_media_prepare (binding, &error);
   g_assert_no_error (error);
   g_object_get (binding, "rtp-port", &port, NULL);
   g_assert_cmpuint (port % 2, ==, 0);
@@ -135,15 +136,15 @@ test_forked_early_media_then_winner (void)
       ((SdesMediaDescription *) g_ptr_array_index (early1, 0))->remote_crypto,
       ((SdesMediaDescription *) g_ptr_array_index (early2, 0))->remote_crypto));
 
-  g_assert_true (sdes_media_binding_add_early (binding, "fork-1", early1, &error));
+  g_assert_true (phone_media_add_early (binding, "fork-1", early1, &error));
   g_assert_no_error (error);
-  g_assert_true (sdes_media_binding_add_early (binding, "fork-2", early2, &error));
+  g_assert_true (phone_media_add_early (binding, "fork-2", early2, &error));
   g_assert_no_error (error);
 
   s1 = start_sender (&f1, 0x1111, 440, port);
   s2 = start_sender (&f2, 0x2222, 880, port);
   run_for (1500);
-  sdes_media_binding_get_stats (binding, &st1);
+  phone_media_get_stats (binding, &st1);
   /* Both forks at 50 packets/s for ~1.5 s authenticate. */
   g_assert_cmpuint (st1.packets_received, >, 100);
   g_assert_cmpuint (st1.unknown_key_drops, ==, 0);
@@ -154,11 +155,11 @@ test_forked_early_media_then_winner (void)
   g_assert_true (sdes_session_confirm_dialog (caller, "fork-1", &error));
   g_assert_no_error (error);
   final = sdes_session_get_media (caller, "fork-1");
-  g_assert_true (sdes_media_binding_apply (binding, final, &error));
+  g_assert_true (phone_media_apply (binding, final, &error));
   g_assert_no_error (error);
-  sdes_media_binding_get_stats (binding, &st0);
+  phone_media_get_stats (binding, &st0);
   run_for (1500);
-  sdes_media_binding_get_stats (binding, &st2);
+  phone_media_get_stats (binding, &st2);
   /* Only the winner still authenticates (~75 packets); the loser's ~75
    * are dropped and counted. */
   g_assert_cmpuint (st2.packets_received - st0.packets_received, >, 40);
@@ -170,7 +171,7 @@ test_forked_early_media_then_winner (void)
   gst_element_set_state (s2, GST_STATE_NULL);
   gst_object_unref (s1);
   gst_object_unref (s2);
-  sdes_media_binding_stop (binding);
+  phone_media_stop (binding);
   fork_clear (&f1);
   fork_clear (&f2);
 }
@@ -180,8 +181,8 @@ test_forked_early_media_then_winner (void)
 static void
 test_two_bindings_call_and_hold (void)
 {
-  g_autoptr (SdesMediaBinding) a = sdes_media_binding_new ("127.0.0.1");
-  g_autoptr (SdesMediaBinding) b = sdes_media_binding_new ("127.0.0.1");
+  g_autoptr (PhoneMedia) a = phone_media_new ("127.0.0.1");
+  g_autoptr (PhoneMedia) b = phone_media_new ("127.0.0.1");
   g_autoptr (SdesLocalMedia) la = NULL, lb = NULL;
   g_autoptr (SdesSession) sa = new_session (), sb = new_session ();
   g_autoptr (GError) error = NULL;
@@ -192,9 +193,9 @@ test_two_bindings_call_and_hold (void)
   SdesMediaStats a1, b1, a2, b2;
 
   g_object_set (b, "tone", 880.0, NULL);
-  la = sdes_media_binding_prepare (a, &error);
+  la = phone_media_prepare (a, &error);
   g_assert_no_error (error);
-  lb = sdes_media_binding_prepare (b, &error);
+  lb = phone_media_prepare (b, &error);
   g_assert_no_error (error);
 
   offer = sdes_session_create_offer (sa, la, &error);
@@ -205,18 +206,18 @@ test_two_bindings_call_and_hold (void)
   g_assert_true (sdes_session_confirm_dialog (sa, "b", &error));
   ma = sdes_session_get_media (sa, "b");
   mb = sdes_session_get_media (sb, NULL);
-  g_assert_true (sdes_media_binding_apply (a, ma, &error));
-  g_assert_true (sdes_media_binding_apply (b, mb, &error));
+  g_assert_true (phone_media_apply (a, ma, &error));
+  g_assert_true (phone_media_apply (b, mb, &error));
   g_assert_no_error (error);
 
   run_for (2000);
-  sdes_media_binding_get_stats (a, &a1);
-  sdes_media_binding_get_stats (b, &b1);
+  phone_media_get_stats (a, &a1);
+  phone_media_get_stats (b, &b1);
   g_assert_cmpuint (a1.packets_received, >, 50);
   g_assert_cmpuint (b1.packets_received, >, 50);
   g_assert_cmpuint (a1.auth_failures + b1.auth_failures, ==, 0);
-  g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (a), 880.0, 10.0);
-  g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (b), 440.0, 10.0);
+  g_assert_cmpfloat_with_epsilon (phone_media_get_dominant_frequency (a), 880.0, 10.0);
+  g_assert_cmpfloat_with_epsilon (phone_media_get_dominant_frequency (b), 440.0, 10.0);
 
   /* a holds: a re-offer with sendonly; b answers recvonly and stops sending. */
   sdes_local_media_set_direction (la, 0, SDES_DIRECTION_SENDONLY);
@@ -229,23 +230,23 @@ test_two_bindings_call_and_hold (void)
   ha = sdes_session_get_media (sa, "b");
   hb = sdes_session_get_media (sb, NULL);
   g_assert_false (((SdesMediaDescription *) g_ptr_array_index (ha, 0))->local_key_changed);
-  g_assert_true (sdes_media_binding_apply (a, ha, &error));
-  g_assert_true (sdes_media_binding_apply (b, hb, &error));
+  g_assert_true (phone_media_apply (a, ha, &error));
+  g_assert_true (phone_media_apply (b, hb, &error));
   run_for (300);   /* packets in flight and in the jitter buffer drain */
-  sdes_media_binding_get_stats (a, &a1);
-  sdes_media_binding_get_stats (b, &b1);
+  phone_media_get_stats (a, &a1);
+  phone_media_get_stats (b, &b1);
   run_for (1500);
-  sdes_media_binding_get_stats (a, &a2);
-  sdes_media_binding_get_stats (b, &b2);
+  phone_media_get_stats (a, &a2);
+  phone_media_get_stats (b, &b2);
   /* b keeps receiving a's audio; a receives nothing while held. */
   g_assert_cmpuint (b2.packets_received - b1.packets_received, >, 40);
   g_assert_cmpuint (a2.packets_received - a1.packets_received, ==, 0);
 
-  sdes_media_binding_stop (a);
-  sdes_media_binding_stop (b);
+  phone_media_stop (a);
+  phone_media_stop (b);
 }
 
-/* PEERS §2.13 / RFC 5761: with rtcp-mux on both bindings, RTCP travels on
+/* RFC 5761: with rtcp-mux on both bindings, RTCP travels on
  * the RTP port both ways (the RTCP sockets get nothing: there is no reader
  * on them, yet RTCP is counted as authenticated by srtpsdesdec on its RTP
  * pad, or as delivered into rtpbin for RTP); with it on one side only, the
@@ -256,8 +257,8 @@ test_rtcp_mux (gconstpointer data)
   SdesSrtpPolicy policy = GPOINTER_TO_INT (data);
 
   for (guint only_one = 0; only_one < 2; only_one++) {
-    g_autoptr (SdesMediaBinding) a = sdes_media_binding_new ("127.0.0.1");
-    g_autoptr (SdesMediaBinding) b = sdes_media_binding_new ("127.0.0.1");
+    g_autoptr (PhoneMedia) a = phone_media_new ("127.0.0.1");
+    g_autoptr (PhoneMedia) b = phone_media_new ("127.0.0.1");
     g_autoptr (SdesLocalMedia) la = NULL, lb = NULL;
     g_autoptr (SdesSession) sa = new_session (), sb = new_session ();
     g_autoptr (GError) error = NULL;
@@ -271,9 +272,9 @@ test_rtcp_mux (gconstpointer data)
     g_object_set (sb, "policy", policy, NULL);
     g_object_set (a, "rtcp-mux", TRUE, NULL);
     g_object_set (b, "rtcp-mux", !only_one, NULL);
-    la = sdes_media_binding_prepare (a, &error);
+    la = phone_media_prepare (a, &error);
     g_assert_no_error (error);
-    lb = sdes_media_binding_prepare (b, &error);
+    lb = phone_media_prepare (b, &error);
     g_assert_no_error (error);
     offer = sdes_session_create_offer (sa, la, &error);
     g_assert_no_error (error);
@@ -292,15 +293,15 @@ test_rtcp_mux (gconstpointer data)
     g_assert_true (da->rtcp_mux == !only_one && db->rtcp_mux == !only_one);
     if (!only_one)
       g_assert_cmpuint (da->remote_rtcp_port, ==, da->remote_port);
-    g_assert_true (sdes_media_binding_apply (a, ma, &error));
-    g_assert_true (sdes_media_binding_apply (b, mb, &error));
+    g_assert_true (phone_media_apply (a, ma, &error));
+    g_assert_true (phone_media_apply (b, mb, &error));
     g_assert_no_error (error);
 
     /* rtpbin sends its first RTCP within a few seconds. */
     for (guint i = 0; i < 60; i++) {
       run_for (100);
-      sdes_media_binding_get_stats (a, &as);
-      sdes_media_binding_get_stats (b, &bs);
+      phone_media_get_stats (a, &as);
+      phone_media_get_stats (b, &bs);
       if (as.rtcp_received > 0 && bs.rtcp_received > 0 && i >= 20)
         break;
     }
@@ -310,10 +311,172 @@ test_rtcp_mux (gconstpointer data)
     g_assert_cmpuint (as.packets_received, >, 50);
     g_assert_cmpuint (bs.packets_received, >, 50);
     g_assert_cmpuint (as.auth_failures + bs.auth_failures, ==, 0);
-    g_assert_cmpfloat_with_epsilon (sdes_media_binding_get_dominant_frequency (b), 440.0, 10.0);
-    sdes_media_binding_stop (a);
-    sdes_media_binding_stop (b);
+    g_assert_cmpfloat_with_epsilon (phone_media_get_dominant_frequency (b), 440.0, 10.0);
+    phone_media_stop (a);
+    phone_media_stop (b);
   }
+}
+
+/* The installed binding alone, on a pipeline of the application's own
+ * (what a GI program does): first-media builds it, the binding keys and
+ * aims it and starts it. */
+typedef struct {
+  GSocket *socket;
+  GstElement *pipeline;
+} OwnPipeline;
+
+static void
+build_own_pipeline (SdesMediaBinding *binding, SdesMediaDescription *desc, OwnPipeline *own)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *in, *enc, *dec, *out, *valve;
+
+  g_assert_true (desc->secure);
+  own->pipeline = gst_parse_launch (
+      "udpsrc name=in caps=\"application/x-srtp,media=audio,clock-rate=8000,encoding-name=PCMU,payload=0\" "
+      "! srtpsdesdec name=dec ! rtppcmudepay ! fakesink sync=false async=false "
+      "audiotestsrc is-live=true samplesperbuffer=160 ! audio/x-raw,rate=8000,channels=1 ! mulawenc "
+      "! rtppcmupay ! valve name=valve ! srtpsdesenc name=enc ! udpsink name=out sync=false async=false",
+      &error);
+  g_assert_no_error (error);
+  in = gst_bin_get_by_name (GST_BIN (own->pipeline), "in");
+  g_object_set (in, "socket", own->socket, "close-socket", FALSE, NULL);
+  enc = gst_bin_get_by_name (GST_BIN (own->pipeline), "enc");
+  dec = gst_bin_get_by_name (GST_BIN (own->pipeline), "dec");
+  out = gst_bin_get_by_name (GST_BIN (own->pipeline), "out");
+  valve = gst_bin_get_by_name (GST_BIN (own->pipeline), "valve");
+  g_object_set (binding, "pipeline", own->pipeline, "encoder", enc, "decoder", dec,
+                "rtp-sink", out, "valve", valve, NULL);
+  gst_object_unref (in);
+  gst_object_unref (enc);
+  gst_object_unref (dec);
+  gst_object_unref (out);
+  gst_object_unref (valve);
+}
+
+static void
+send_junk (guint port, guint8 first_byte, guint count)
+{
+  g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, (guint16) port);
+  guint8 junk[40] = { 0 };
+
+  junk[0] = first_byte;
+  for (guint i = 0; i < count; i++) {
+    junk[11] = (guint8) i;   /* another SSRC each time */
+    g_assert_cmpint (g_socket_send_to (sock, to, (const gchar *) junk, sizeof junk, NULL, NULL),
+                     ==, sizeof junk);
+  }
+}
+
+static void
+on_secure_media_count (SdesMediaBinding *binding, const gchar *suite, guint tag, guint *count)
+{
+  (*count)++;
+}
+
+/* Every drop counter reaches SdesMediaStats: datagrams that are not SRTP at
+ * all are invalid drops, RTP-looking junk of unknown SSRCs unknown-key
+ * drops; the call's own packets still authenticate. */
+static void
+test_own_pipeline_counts_every_drop (void)
+{
+  g_autoptr (SdesMediaBinding) binding = sdes_media_binding_new ();
+  g_autoptr (SdesSession) caller = new_session ();
+  g_autoptr (SdesLocalMedia) local = sdes_local_media_new ("127.0.0.1");
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) media = NULL;
+  g_autofree gchar *offer = NULL;
+  OwnPipeline own = { 0 };
+  Fork f = { 0 };
+  GstElement *sender, *out;
+  SdesMediaStats st0, st1, st2;
+  guint port, stream, secure = 0;
+  gint out_port = 0;
+
+  own.socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                             &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (own.socket, any, FALSE, &error));
+  bound = g_socket_get_local_address (own.socket, &error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  stream = sdes_local_media_add_stream (local, SDES_MEDIA_TYPE_AUDIO, port);
+  sdes_local_media_add_codec (local, stream, 0, "PCMU", 8000, 1, NULL);
+  offer = sdes_session_create_offer (caller, local, &error);
+  g_assert_no_error (error);
+  fork_answer (&f, 40030, offer);
+  g_assert_true (sdes_session_process_answer (caller, "b", f.answer, &error));
+  g_assert_true (sdes_session_confirm_dialog (caller, "b", &error));
+  media = sdes_session_get_media (caller, "b");
+
+  g_signal_connect (binding, "first-media", G_CALLBACK (build_own_pipeline), &own);
+  g_signal_connect (binding, "secure-media", G_CALLBACK (on_secure_media_count), &secure);
+  g_assert_true (sdes_media_binding_apply (binding, media, &error));
+  g_assert_no_error (error);
+  out = gst_bin_get_by_name (GST_BIN (own.pipeline), "out");
+  g_object_get (out, "port", &out_port, NULL);
+  g_assert_cmpint (out_port, ==, 40030);
+  gst_object_unref (out);
+
+  sender = start_sender (&f, 0x3333, 440, port);
+  run_for (1500);
+  sdes_media_binding_get_stats (binding, &st0);
+  g_assert_cmpuint (st0.packets_received, >, 40);
+  g_assert_cmpuint (st0.packets_sent, >, 40);
+  g_assert_cmpuint (secure, ==, 1);
+  g_assert_cmpuint (st0.invalid_drops + st0.unknown_key_drops + st0.auth_failures, ==, 0);
+
+  send_junk (port, 0x00, 50);   /* not RTP version 2 */
+  run_for (500);
+  sdes_media_binding_get_stats (binding, &st1);
+  g_assert_cmpuint (st1.invalid_drops, ==, 50);
+  g_assert_cmpuint (st1.unknown_key_drops, ==, 0);
+
+  send_junk (port, 0x80, 30);   /* RTP-looking, 30 unknown SSRCs, no valid tag */
+  run_for (500);
+  sdes_media_binding_get_stats (binding, &st2);
+  g_assert_cmpuint (st2.invalid_drops, ==, 50);
+  g_assert_cmpuint (st2.unknown_key_drops, ==, 30);
+  g_assert_cmpuint (st2.auth_failures + st2.replay_drops + st2.limit_drops + st2.send_drops, ==, 0);
+  g_assert_cmpuint (st2.packets_received, >, st0.packets_received);
+
+  sdes_media_binding_stop (binding);
+  gst_element_set_state (sender, GST_STATE_NULL);
+  gst_object_unref (sender);
+  gst_element_set_state (own.pipeline, GST_STATE_NULL);
+  gst_object_unref (own.pipeline);
+  g_object_unref (own.socket);
+  fork_clear (&f);
+}
+
+/* A secure stream and nothing to key: a GError, not a call in the clear. */
+static void
+test_secure_stream_without_elements_fails (void)
+{
+  g_autoptr (SdesMediaBinding) binding = sdes_media_binding_new ();
+  g_autoptr (SdesSession) caller = new_session ();
+  g_autoptr (SdesLocalMedia) local = sdes_local_media_new ("127.0.0.1");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) media = NULL;
+  g_autofree gchar *offer = NULL;
+  Fork f = { 0 };
+  guint stream;
+
+  stream = sdes_local_media_add_stream (local, SDES_MEDIA_TYPE_AUDIO, 40040);
+  sdes_local_media_add_codec (local, stream, 0, "PCMU", 8000, 1, NULL);
+  offer = sdes_session_create_offer (caller, local, &error);
+  fork_answer (&f, 40050, offer);
+  g_assert_true (sdes_session_process_answer (caller, "b", f.answer, &error));
+  g_assert_true (sdes_session_confirm_dialog (caller, "b", &error));
+  media = sdes_session_get_media (caller, "b");
+  g_assert_false (sdes_media_binding_apply (binding, media, &error));
+  g_assert_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_MISSING_ELEMENT);
+  fork_clear (&f);
 }
 
 int
@@ -330,6 +493,10 @@ main (int argc, char **argv)
                         GINT_TO_POINTER (SDES_SRTP_POLICY_MANDATORY), test_rtcp_mux);
   g_test_add_data_func ("/media/binding/rtcp-mux-peers-2.13/rtp",
                         GINT_TO_POINTER (SDES_SRTP_POLICY_OFF), test_rtcp_mux);
+  g_test_add_func ("/media/binding/own-pipeline-counts-every-drop",
+                   test_own_pipeline_counts_every_drop);
+  g_test_add_func ("/media/binding/secure-stream-without-elements-fails",
+                   test_secure_stream_without_elements_fails);
   ret = g_test_run ();
   gst_deinit ();
   return ret;
