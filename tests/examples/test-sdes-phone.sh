@@ -77,7 +77,7 @@ ok $? "offer _32,_80 to an _80-only answerer negotiates AES_CM_128_HMAC_SHA1_80 
 # 6. Each suite libsrtp2 can run, end to end.
 for s in AES_CM_128_HMAC_SHA1_32 AES_256_CM_HMAC_SHA1_80 AEAD_AES_128_GCM AEAD_AES_256_GCM; do
   call "s-$s" --srtp mandatory --allow-insecure-signaling --suite "$s" -- \
-    --srtp mandatory --allow-insecure-signaling --suite "$s" --duration 2
+    --srtp mandatory --allow-insecure-signaling --suite "$s" --duration 4
   [ "$(cat "$work/s-$s.a.status")" = 0 ] && [ "$(field "$work/s-$s.a.json" summary suite)" = "$s" ] \
     && [ "$(field "$work/s-$s.b.json" summary auth_failures)" = 0 ] && [ "$(field "$work/s-$s.b.json" summary packets_received)" -gt 50 ]
   ok $? "$s call: negotiated, media authenticated, no auth failure"
@@ -86,7 +86,7 @@ done
 # 7. Codecs: Opus (RFC 7587) and PCMA end to end over SRTP, tone intact.
 for c in OPUS PCMA; do
   call "c-$c" --srtp mandatory --allow-insecure-signaling -- \
-    --srtp mandatory --allow-insecure-signaling --codec "$c" --duration 3
+    --srtp mandatory --allow-insecure-signaling --codec "$c" --duration 4
   hz=$(field "$work/c-$c.b.json" summary dominant_hz)
   [ "$(cat "$work/c-$c.a.status")" = 0 ] && grep -qi "\"codec\":\"$c/" "$work/c-$c.a.json" \
     && [ "$hz" -ge 430 ] && [ "$hz" -le 450 ]
