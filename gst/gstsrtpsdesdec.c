@@ -118,6 +118,8 @@ static void dec_set_crypto (GstElement *element, GstSrtpSdesKey *key);
 static gchar *dec_dup_crypto (GstElement *element);
 static guint64 dec_append_stats (GstElement *element, GValue *streams);
 static void dec_add_stats (GstElement *element, GstStructure *s);
+static GstStateChangeReturn gst_srtp_sdes_dec_change_state (GstElement *element,
+    GstStateChange transition);
 
 G_DEFINE_TYPE_WITH_CODE (GstSrtpSdesDec, gst_srtp_sdes_dec, GST_TYPE_ELEMENT,
     GST_DEBUG_CATEGORY_INIT (gst_srtp_sdes_dec_debug, "srtpsdesdec", 0,
@@ -136,6 +138,7 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
   gst_srtp_sdes_init_once ();
 
   gst_srtp_sdes_stream_add_pad_templates (element_class, FALSE, GST_TYPE_PAD);
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_srtp_sdes_dec_change_state);
 
   gobject_class->set_property = gst_srtp_sdes_dec_set_property;
   gobject_class->get_property = gst_srtp_sdes_dec_get_property;
@@ -150,6 +153,9 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
    * continues (RFC 4568 §7.1.4). Reading returns the redacted value
    * ("inline:<redacted>"): the decoder never gives key material back.
    * Refused values keep the old keys; #GstSrtpSdesDec:last-error says why.
+   * A value refused before the element starts (set in NULL or READY state)
+   * also makes the next start fail with an error message carrying that
+   * GError, until a usable value (or none) is set.
    *
    * Since: 0.1
    */
@@ -157,13 +163,6 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
    * GstSrtpSdesDec:replay-window-size:
    *
    * Replay window when the a=crypto value has no WSH (Cisco Table 47: 64).
-   *
-   * Since: 0.1
-   */
-  /**
-   * GstSrtpSdesDec:last-error:
-   *
-   * Why the last key was refused (never contains key material), or %NULL.
    *
    * Since: 0.1
    */
@@ -291,7 +290,8 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
       "unknown-key-drops): packets failing authentication, at most one per second "
       "per SSRC; srtpsdes-key-soft-limit / srtpsdes-key-hard-limit (tag, suite, "
       "mki-index, rtcp, packets, limit): RFC 3711 §9.2 key lifetime; "
-      "GST_MESSAGE_WARNING: an a=crypto value or caps key was refused");
+      "GST_MESSAGE_WARNING: an a=crypto value or caps key was refused; "
+      "GST_MESSAGE_ERROR: the 'crypto' value set before starting was refused");
 }
 
 static const GstSrtpSdesStreamFuncs dec_stream_funcs = {
@@ -319,7 +319,7 @@ dec_stream_init (GstSrtpSdesDec *self, DecStream *stream, gboolean rtcp)
   const gchar *sink_name = rtcp ? "rtcp_sink" : "rtp_sink";
   const gchar *src_name = rtcp ? "rtcp_src" : "rtp_src";
 
-  stream->sessions = g_ptr_array_new ();
+  stream->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_srtp_sdes_session_free);
   stream->scratch = g_byte_array_new ();
   gst_srtp_sdes_stream_init (&stream->core, &dec_stream_funcs, GST_ELEMENT (self), &self->ring,
       rtcp, gst_pad_new_from_template (gst_element_class_get_pad_template (klass, sink_name),
@@ -340,26 +340,15 @@ gst_srtp_sdes_dec_init (GstSrtpSdesDec *self)
   dec_stream_init (self, &self->streams[1], TRUE);
 }
 
-
-static void
-dec_stream_clear (DecStream *stream)
-{
-  g_ptr_array_free (stream->sessions, TRUE);
-  gst_srtp_sdes_stream_clear (&stream->core);
-  g_byte_array_unref (stream->scratch);
-}
-
 static void
 gst_srtp_sdes_dec_finalize (GObject *object)
 {
   GstSrtpSdesDec *self = GST_SRTP_SDES_DEC (object);
 
   for (guint i = 0; i < 2; i++) {
-    DecStream *stream = &self->streams[i];
-
-    for (guint j = 0; j < stream->sessions->len; j++)
-      gst_srtp_sdes_session_free (g_ptr_array_index (stream->sessions, j));
-    dec_stream_clear (stream);
+    g_ptr_array_unref (self->streams[i].sessions);
+    g_byte_array_unref (self->streams[i].scratch);
+    gst_srtp_sdes_stream_clear (&self->streams[i].core);
   }
   g_ptr_array_unref (self->keys);
   gst_srtp_sdes_keyring_clear (&self->ring);
@@ -571,12 +560,10 @@ prune_sessions (DecStream *stream)
   for (guint i = 0; i < stream->sessions->len;) {
     GstSrtpSdesSession *ds = g_ptr_array_index (stream->sessions, i);
 
-    if (!ds->active && ds->bound == 0) {
-      gst_srtp_sdes_session_free (ds);
-      g_ptr_array_remove_index (stream->sessions, i);
-    } else {
+    if (!ds->active && ds->bound == 0)
+      g_ptr_array_remove_index (stream->sessions, i); /* frees it */
+    else
       i++;
-    }
   }
 }
 
@@ -993,4 +980,12 @@ dec_process (GstSrtpSdesStream *core, GstBuffer *buf, GSList **messages)
     return NULL;
   }
   return buf;
+}
+
+static GstStateChangeReturn
+gst_srtp_sdes_dec_change_state (GstElement *element, GstStateChange transition)
+{
+  if (!gst_srtp_sdes_keyring_may_start (&GST_SRTP_SDES_DEC (element)->ring, transition))
+    return GST_STATE_CHANGE_FAILURE;
+  return GST_ELEMENT_CLASS (gst_srtp_sdes_dec_parent_class)->change_state (element, transition);
 }

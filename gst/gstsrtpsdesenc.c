@@ -164,6 +164,7 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
   /* Request sink pads carry a key of their own (GstSrtpSdesEncPad). */
   gst_srtp_sdes_stream_add_pad_templates (element_class, TRUE, GST_TYPE_SRTP_SDES_ENC_PAD);
   gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_ENC_PAD, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_SUITE, 0);
 
   /**
    * GstSrtpSdesEnc:crypto:
@@ -175,7 +176,10 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
    * stream continues (RFC 4568 §7.1.4). A value libsrtp2 cannot implement
    * (F8, KDR > 0, FEC_KEY, a suite this libsrtp2 lacks) is refused: the old
    * key stays, #GstSrtpSdesEnc:last-error says why and a warning message is
-   * posted.
+   * posted. A value refused before the element starts (set in NULL or
+   * READY state) also makes the next start fail with an error message
+   * carrying that GError, until a usable value (or none) is set: the
+   * element never sends with a key other than the one it was given.
    *
    * Since: 0.1
    */
@@ -184,14 +188,6 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
    *
    * Replay window of the sender's libsrtp2 streams when the a=crypto value
    * has no WSH (Cisco Table 47: 64).
-   *
-   * Since: 0.1
-   */
-  /**
-   * GstSrtpSdesEnc:last-error:
-   *
-   * Why the last #GstSrtpSdesEnc:crypto value was refused (never contains
-   * key material), or %NULL.
    *
    * Since: 0.1
    */
@@ -212,14 +208,17 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
   /**
    * GstSrtpSdesEnc:suite:
    *
-   * Suite used when the element generates its own key.
+   * Suite used when the element generates its own key. Lists only the
+   * suites this libsrtp2 build implements (#GstSrtpSdesSuite: no F8, no
+   * AES_192).
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_SUITE,
       g_param_spec_enum ("suite", "Suite",
-          "Crypto suite of the key generated when 'crypto' is not set",
-          SDES_TYPE_CRYPTO_SUITE, DEFAULT_SUITE,
+          "Crypto suite of the key generated when 'crypto' is not set (only the "
+          "suites this libsrtp2 implements)",
+          GST_TYPE_SRTP_SDES_SUITE, DEFAULT_SUITE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
@@ -289,7 +288,8 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
       "srtpsdes-key-soft-limit: the key is close to its lifetime (RFC 3711 §9.2); "
       "srtpsdes-key-hard-limit: the lifetime is reached, packets are dropped until "
       "a new key is set; GST_MESSAGE_WARNING (domain gst-srtp-sdes-error-quark or "
-      "sdes-crypto-error-quark): a 'crypto' value was refused");
+      "sdes-crypto-error-quark): a 'crypto' value was refused; GST_MESSAGE_ERROR: "
+      "the 'crypto' value set before starting was refused, the element does not start");
 
   element_class->request_new_pad = GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_release_pad);
@@ -968,6 +968,8 @@ gst_srtp_sdes_enc_change_state (GstElement *element, GstStateChange transition)
   GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (element);
   GstStateChangeReturn ret;
 
+  if (!gst_srtp_sdes_keyring_may_start (&self->ring, transition))
+    return GST_STATE_CHANGE_FAILURE;
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     g_autoptr (GError) error = NULL;
     gboolean ok;

@@ -161,6 +161,39 @@ gst_srtp_sdes_suite_supported (SdesCryptoSuite suite)
   return suite < SDES_CRYPTO_SUITE_N && suite_supported[suite];
 }
 
+/**
+ * GstSrtpSdesSuite:
+ *
+ * The #SdesCryptoSuite values this libsrtp2 build implements, with their
+ * numbers, names and nicks: SdesCryptoSuite lists every suite of RFC 4568
+ * and RFC 6188, F8 and AES_192 among them, which the elements refuse
+ * (libsrtp2 has no f8 mode, and its AES-192 key derivation is not RFC
+ * 6188's). Made from the runtime probe, so gst-inspect lists only suites
+ * that work.
+ *
+ * Since: 0.1
+ */
+GType
+gst_srtp_sdes_suite_get_type (void)
+{
+  static gsize type = 0;
+
+  if (g_once_init_enter (&type)) {
+    GEnumClass *all = g_type_class_ref (SDES_TYPE_CRYPTO_SUITE);
+    /* Lives as long as the type, that is the process. */
+    GEnumValue *values = g_new0 (GEnumValue, all->n_values + 1);
+    guint n = 0;
+
+    for (guint i = 0; i < all->n_values; i++) {
+      if (gst_srtp_sdes_suite_supported (all->values[i].value))
+        values[n++] = all->values[i];
+    }
+    /* The class holds the names and nicks: keep it. */
+    g_once_init_leave (&type, g_enum_register_static ("GstSrtpSdesSuite", values));
+  }
+  return type;
+}
+
 const gchar *
 gst_srtp_sdes_err_to_string (srtp_err_status_t err)
 {

@@ -151,6 +151,9 @@ GstStructure *gst_srtp_sdes_key_limit_message (const GstSrtpSdesKey *key,
                                                guint64 hard_limit);
 
 gboolean gst_srtp_sdes_suite_supported (SdesCryptoSuite suite);
+
+#define GST_TYPE_SRTP_SDES_SUITE (gst_srtp_sdes_suite_get_type ())
+GType gst_srtp_sdes_suite_get_type (void);
 const gchar *gst_srtp_sdes_err_to_string (srtp_err_status_t err);
 
 G_END_DECLS

@@ -87,6 +87,7 @@ gst_srtp_sdes_keyring_clear (GstSrtpSdesKeyring *ring)
 {
   g_hash_table_unref (ring->ssrc_keys);
   g_free (ring->last_error);
+  g_clear_error (&ring->config_error);
 }
 
 static GstStructure *
@@ -105,20 +106,60 @@ keyring_stats (GstSrtpSdesKeyring *ring)
   return s;
 }
 
-/* %NULL or "" sets no key (the encoder then makes one); a refused value
- * changes nothing. */
+/* %NULL or "" sets no key (the encoder then makes one). A refused value
+ * keeps the old key; refused before the element streams, it also keeps the
+ * element from starting (gst_srtp_sdes_keyring_may_start()). */
 static void
 keyring_set_crypto (GstSrtpSdesKeyring *ring, const gchar *text)
 {
+  g_autoptr (GError) error = NULL;
   GstSrtpSdesKey *key = NULL;
 
   if (text != NULL && *text != '\0') {
-    key = gst_srtp_sdes_keyring_parse (ring, "crypto", text);
-    if (key == NULL)
+    key = gst_srtp_sdes_key_new (text, &error);
+    if (key == NULL) {
+      gst_srtp_sdes_keyring_refuse (ring, "crypto", error);
+      GST_OBJECT_LOCK (ring->element);
+      if (GST_STATE (ring->element) < GST_STATE_PAUSED) {
+        g_clear_error (&ring->config_error);
+        ring->config_error = g_steal_pointer (&error);
+      }
+      GST_OBJECT_UNLOCK (ring->element);
       return;
+    }
     GST_INFO_OBJECT (ring->element, "new key %s", key->redacted);
   }
+  GST_OBJECT_LOCK (ring->element);
+  g_clear_error (&ring->config_error);
+  GST_OBJECT_UNLOCK (ring->element);
   ring->funcs->set_crypto (ring->element, key);
+}
+
+/* FALSE, after posting an error message with the refusal's GError (its
+ * text names the problem, never the key), when @transition starts the
+ * element (NULL to READY, READY to PAUSED) while the 'crypto' value it was
+ * given before was refused. No lock held. */
+gboolean
+gst_srtp_sdes_keyring_may_start (GstSrtpSdesKeyring *ring, GstStateChange transition)
+{
+  GError *error = NULL;
+
+  if (transition != GST_STATE_CHANGE_NULL_TO_READY &&
+      transition != GST_STATE_CHANGE_READY_TO_PAUSED)
+    return TRUE;
+  GST_OBJECT_LOCK (ring->element);
+  if (ring->config_error != NULL)
+    error = g_error_copy (ring->config_error);
+  GST_OBJECT_UNLOCK (ring->element);
+  if (error == NULL)
+    return TRUE;
+  /* GST_ELEMENT_ERROR, but with the refusal's own domain and code. */
+  gst_element_message_full (ring->element, GST_MESSAGE_ERROR, error->domain, error->code,
+      g_strdup (error->message),
+      g_strdup ("the 'crypto' value was refused; the element does not start with "
+          "another key than the one it was given"), __FILE__, GST_FUNCTION, __LINE__);
+  g_error_free (error);
+  return FALSE;
 }
 
 void

@@ -51,6 +51,10 @@ typedef struct {
   guint replay_window_size;
   GHashTable *ssrc_keys; /* ssrc -> GstSrtpSdesKey */
   gint pin_gen;
+  /* A 'crypto' value refused before the element streamed (set in NULL or
+   * READY): until a usable value replaces it the element does not start,
+   * rather than run with a key nobody asked for. */
+  GError *config_error;
 } GstSrtpSdesKeyring;
 
 void gst_srtp_sdes_keyring_install_properties (GObjectClass *klass,
@@ -82,5 +86,6 @@ gboolean gst_srtp_sdes_keyring_add_for_ssrc (GstSrtpSdesKeyring *ring,
                                              guint32 ssrc,
                                              const gchar *text);
 gboolean gst_srtp_sdes_keyring_remove_ssrc (GstSrtpSdesKeyring *ring, guint32 ssrc);
+gboolean gst_srtp_sdes_keyring_may_start (GstSrtpSdesKeyring *ring, GstStateChange transition);
 
 G_END_DECLS
