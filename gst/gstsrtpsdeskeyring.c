@@ -27,15 +27,20 @@ gst_srtp_sdes_keyring_install_properties (GObjectClass *klass,
                                           const gchar *crypto_reading,
                                           const gchar *stats_fields)
 {
+  /* The param specs copy these two blurbs (no G_PARAM_STATIC_BLURB). */
   const GParamFlags flags = G_PARAM_STATIC_NAME | G_PARAM_STATIC_NICK;
+  g_autofree gchar *crypto_blurb = g_strdup_printf ("RFC 4568 a=crypto value "
+      "(\"1 AES_CM_128_HMAC_SHA1_80 inline:...\"). %s Settable while PLAYING (live rekey, the "
+      "ROC continues). Unsupported values (F8, KDR>0, FEC_KEY, suites libsrtp2 lacks) are "
+      "refused, the old key stays and 'last-error' says why; refused before the element "
+      "starts, they make the start fail", crypto_reading);
+  g_autofree gchar *stats_blurb = g_strdup_printf ("Per-SSRC counters: %s {%sinvalid-drops, "
+      "streams: array of {ssrc, rtcp, packets, bytes, auth-failures, replay-drops, "
+      "unknown-key-drops, limit-drops, invalid-drops, roc, suite, tag}}; never key bytes",
+      stats_name, stats_fields);
 
-  /* The class lives as long as the process: so do the two blurbs. */
   g_object_class_install_property (klass, GST_SRTP_SDES_PROP_CRYPTO,
-      g_param_spec_string ("crypto", "Crypto", g_strdup_printf ("RFC 4568 a=crypto value "
-              "(\"1 AES_CM_128_HMAC_SHA1_80 inline:...\"). %s Settable while PLAYING (live "
-              "rekey, the ROC continues). Unsupported values (F8, KDR>0, FEC_KEY, suites "
-              "libsrtp2 lacks) are refused, the old key stays and 'last-error' says why",
-              crypto_reading), NULL,
+      g_param_spec_string ("crypto", "Crypto", crypto_blurb, NULL,
           G_PARAM_READWRITE | flags | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass, GST_SRTP_SDES_PROP_REPLAY_WINDOW_SIZE,
       g_param_spec_uint ("replay-window-size", "Replay window size",
@@ -48,11 +53,8 @@ gst_srtp_sdes_keyring_install_properties (GObjectClass *klass,
           "Why the last a=crypto value (or caps key) was refused (no key material), "
           "or NULL", NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (klass, GST_SRTP_SDES_PROP_STATS,
-      g_param_spec_boxed ("stats", "Statistics", g_strdup_printf ("Per-SSRC counters: %s "
-              "{%sinvalid-drops, streams: array of {ssrc, rtcp, packets, bytes, "
-              "auth-failures, replay-drops, unknown-key-drops, limit-drops, invalid-drops, "
-              "roc, suite, tag}}; never key bytes", stats_name, stats_fields),
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | flags));
+      g_param_spec_boxed ("stats", "Statistics", stats_blurb, GST_TYPE_STRUCTURE,
+          G_PARAM_READABLE | flags));
 }
 
 /* Installs the action signals add-crypto-for-ssrc (gboolean (guint ssrc,
