@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "gstsrtpsdescaps.h"
+#include "gstsrtpsdesroc.h"
 #include "gstsrtpsdesstream.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_srtp_sdes_dec_debug);
@@ -676,9 +677,9 @@ typedef enum {
   TRY_INVALID,
 } TryResult;
 
-/* Unprotects @data in place with one session. @carry_roc: the SSRC is not
- * bound to @ds yet, so the new context starts at the ROC the SSRC already
- * reached (RFC 4568 §7.1.4). Stream lock. */
+/* Unprotects @data in place with one session (see
+ * gst_srtp_sdes_session_unprotect()) and
+ * counts it against the key's lifetime. Stream lock. */
 static TryResult
 try_session (DecStream *stream, GstSrtpSdesSession *ds, GstSrtpSdesSsrc *state,
              guint8 *data, gsize size, gint *len, gboolean rtcp, guint16 seq,
@@ -690,21 +691,8 @@ try_session (DecStream *stream, GstSrtpSdesSession *ds, GstSrtpSdesSsrc *state,
   GstSrtpSdesLimit limit;
   guint64 used, hard;
 
-  if (!rtcp && carry_roc && (state->seen || state->initial_roc != 0)) {
-    guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
-
-    if (srtp_set_stream_roc (ds->session, state->ssrc, roc) != srtp_err_status_ok &&
-        roc != 0 && gst_srtp_sdes_key_add_stream (key, ds->session, state->ssrc,
-            stream->core.window))
-      srtp_set_stream_roc (ds->session, state->ssrc, roc);
-  }
-
-  *len = (gint) size;
-  if (rtcp)
-    err = srtp_unprotect_rtcp_mki (ds->session, data, len, key->mki_size > 0);
-  else
-    err = srtp_unprotect_mki (ds->session, data, len, key->mki_size > 0);
-
+  err = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len, rtcp,
+      seq, carry_roc);
   switch (err) {
     case srtp_err_status_ok:
       break;

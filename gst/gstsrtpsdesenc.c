@@ -47,6 +47,7 @@
 
 #include <string.h>
 
+#include "gstsrtpsdesencpad.h"
 #include "gstsrtpsdesstream.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_srtp_sdes_enc_debug);
@@ -56,35 +57,27 @@ GST_DEBUG_CATEGORY_STATIC (gst_srtp_sdes_enc_debug);
 
 #define DEFAULT_SUITE SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80
 #define DEFAULT_MKI_INDEX 0
+#define DEFAULT_REKEY_ROC GST_SRTP_SDES_REKEY_ROC_CONTINUE
+
+/* What the ROC of an SSRC does when its key changes (RFC 3711 §3.3.1
+ * leaves it open). */
+typedef enum {
+  GST_SRTP_SDES_REKEY_ROC_CONTINUE,
+  GST_SRTP_SDES_REKEY_ROC_RESET,
+} GstSrtpSdesRekeyRoc;
+
+#define GST_TYPE_SRTP_SDES_REKEY_ROC (gst_srtp_sdes_rekey_roc_get_type ())
+static GType gst_srtp_sdes_rekey_roc_get_type (void);
+G_DEFINE_ENUM_TYPE (GstSrtpSdesRekeyRoc, gst_srtp_sdes_rekey_roc,
+    G_DEFINE_ENUM_VALUE (GST_SRTP_SDES_REKEY_ROC_CONTINUE, "continue"),
+    G_DEFINE_ENUM_VALUE (GST_SRTP_SDES_REKEY_ROC_RESET, "reset"))
 
 /* After crypto, replay-window-size, last-error and stats (the keyring's). */
 enum {
   PROP_SUITE = GST_SRTP_SDES_PROP_N,
   PROP_MKI_INDEX,
+  PROP_REKEY_ROC,
 };
-
-/* The request sink pads are GstSrtpSdesEncPad, which carry a key
- * of their own (property "crypto"), so that one encoder protects many
- * streams with many keys (one element instead of one per key). */
-#define GST_TYPE_SRTP_SDES_ENC_PAD (gst_srtp_sdes_enc_pad_get_type ())
-G_DECLARE_FINAL_TYPE (GstSrtpSdesEncPad, gst_srtp_sdes_enc_pad, GST, SRTP_SDES_ENC_PAD,
-    GstPad)
-
-struct _GstSrtpSdesEncPad {
-  GstPad parent;
-
-  /* GST_OBJECT_LOCK of the pad; key_gen is also read atomically by the
-   * streaming thread, which takes the lock only when it changed. */
-  GstSrtpSdesKey *key;
-  gint key_gen;
-};
-
-enum {
-  PAD_PROP_0,
-  PAD_PROP_CRYPTO,
-};
-
-G_DEFINE_TYPE (GstSrtpSdesEncPad, gst_srtp_sdes_enc_pad, GST_TYPE_PAD);
 
 /* One request pad pair: the stream core and the pad's own session. The
  * core's lock guards everything here. */
@@ -109,6 +102,7 @@ struct _GstSrtpSdesEnc {
   gint key_gen;
   SdesCryptoSuite suite;
   gint mki_index;
+  gint rekey_roc; /* GstSrtpSdesRekeyRoc, also read atomically */
   /* last-error, replay-window-size and the keys given per SSRC
    * (add-crypto-for-ssrc) */
   GstSrtpSdesKeyring ring;
@@ -149,7 +143,7 @@ static gchar *enc_dup_crypto (GstElement *element);
 static guint64 enc_append_stats (GstElement *element, GValue *streams);
 
 /* Long only for its gtk-doc blocks (the documentation of every property
- * and signal); the code itself is under 50 lines. */
+ * and signal); the code itself is about 50 lines. */
 static void
 gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
 {
@@ -165,6 +159,7 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
   gst_srtp_sdes_stream_add_pad_templates (element_class, TRUE, GST_TYPE_SRTP_SDES_ENC_PAD);
   gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_ENC_PAD, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_SUITE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_REKEY_ROC, 0);
 
   /**
    * GstSrtpSdesEnc:crypto:
@@ -220,6 +215,26 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
           "suites this libsrtp2 implements)",
           GST_TYPE_SRTP_SDES_SUITE, DEFAULT_SUITE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSrtpSdesEnc:rekey-roc:
+   *
+   * The ROC of an SSRC when its key changes to another master key
+   * (#GstSrtpSdesEnc:crypto, the pad's, or #GstSrtpSdesEnc::add-crypto-for-ssrc):
+   * "continue" (the default, RFC 4568 §7.1.4) keeps counting, "reset"
+   * starts the new key at ROC 0 as stock srtpenc does, for receivers such
+   * as stock srtpdec that expect it (RFC 3711 §3.3.1 leaves it open; pjsip
+   * PR #2846 and rtpengine PR #107 describe both in the field). The same
+   * key set again never resets: that would reuse keystream (RFC 3711 §9.1).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_REKEY_ROC,
+      g_param_spec_enum ("rekey-roc", "Rekey ROC",
+          "ROC of an SSRC when its master key changes: continue (RFC 4568 §7.1.4) or reset "
+          "to 0 (stock srtpenc/srtpdec); never reset under the same key",
+          GST_TYPE_SRTP_SDES_REKEY_ROC, DEFAULT_REKEY_ROC,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
   /**
    * GstSrtpSdesEnc:mki-index:
@@ -308,6 +323,7 @@ gst_srtp_sdes_enc_init (GstSrtpSdesEnc *self)
 {
   self->suite = DEFAULT_SUITE;
   self->mki_index = DEFAULT_MKI_INDEX;
+  self->rekey_roc = DEFAULT_REKEY_ROC;
   g_mutex_init (&self->streams_lock);
   self->ids[0] = g_hash_table_new (NULL, NULL);
   self->ids[1] = g_hash_table_new (NULL, NULL);
@@ -373,6 +389,14 @@ enc_set_crypto (GstElement *element, GstSrtpSdesKey *key)
   g_clear_pointer (&self->ring.last_error, g_free);
   GST_OBJECT_UNLOCK (self);
   gst_srtp_sdes_key_unref (old);
+}
+
+/* For the request pads (gstsrtpsdesencpad.c): the element's keyring, where
+ * a refused pad value is recorded. */
+GstSrtpSdesKeyring *
+gst_srtp_sdes_enc_get_keyring (GstSrtpSdesEnc *self)
+{
+  return &self->ring;
 }
 
 static gboolean
@@ -458,6 +482,9 @@ gst_srtp_sdes_enc_set_property (GObject *object, guint prop_id,
       g_atomic_int_set (&self->mki_index, (gint) g_value_get_uint (value));
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_REKEY_ROC:
+      g_atomic_int_set (&self->rekey_roc, g_value_get_enum (value));
+      break;
     default:
       gst_srtp_sdes_keyring_set_property (&self->ring, prop_id, value, pspec);
       break;
@@ -481,127 +508,13 @@ gst_srtp_sdes_enc_get_property (GObject *object, guint prop_id,
       g_value_set_uint (value, (guint) self->mki_index);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_REKEY_ROC:
+      g_value_set_enum (value, g_atomic_int_get (&self->rekey_roc));
+      break;
     default:
       gst_srtp_sdes_keyring_get_property (&self->ring, prop_id, value, pspec);
       break;
   }
-}
-
-/* ------------------------------------------------------------------------- */
-/* GstSrtpSdesEncPad: a request sink pad with a key of its own                */
-/* ------------------------------------------------------------------------- */
-
-static void
-enc_pad_set_crypto (GstSrtpSdesEncPad *pad, const gchar *text)
-{
-  g_autoptr (GError) error = NULL;
-  GstSrtpSdesKey *key = NULL, *old;
-  GstObject *parent = gst_object_get_parent (GST_OBJECT (pad));
-
-  if (text != NULL && *text != '\0') {
-    key = gst_srtp_sdes_key_new (text, &error);
-    if (key == NULL) {
-      /* Same refusal as the element's: the old key stays. */
-      GST_WARNING_OBJECT (pad, "refusing crypto: %s", error->message);
-      if (parent != NULL && GST_IS_SRTP_SDES_ENC (parent))
-        gst_srtp_sdes_keyring_refuse (&GST_SRTP_SDES_ENC (parent)->ring, "pad crypto", error);
-      gst_clear_object (&parent);
-      return;
-    }
-    GST_INFO_OBJECT (pad, "new key %s", key->redacted);
-  }
-
-  GST_OBJECT_LOCK (pad);
-  old = pad->key;
-  pad->key = key;
-  g_atomic_int_inc (&pad->key_gen);
-  GST_OBJECT_UNLOCK (pad);
-  gst_srtp_sdes_key_unref (old);
-  if (parent != NULL && GST_IS_SRTP_SDES_ENC (parent)) {
-    GST_OBJECT_LOCK (parent);
-    g_clear_pointer (&GST_SRTP_SDES_ENC (parent)->ring.last_error, g_free);
-    GST_OBJECT_UNLOCK (parent);
-  }
-  gst_clear_object (&parent);
-}
-
-static void
-gst_srtp_sdes_enc_pad_set_property (GObject *object, guint prop_id,
-                                    const GValue *value, GParamSpec *pspec)
-{
-  switch (prop_id) {
-    case PAD_PROP_CRYPTO:
-      enc_pad_set_crypto (GST_SRTP_SDES_ENC_PAD (object), g_value_get_string (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_srtp_sdes_enc_pad_get_property (GObject *object, guint prop_id,
-                                    GValue *value, GParamSpec *pspec)
-{
-  GstSrtpSdesEncPad *pad = GST_SRTP_SDES_ENC_PAD (object);
-
-  switch (prop_id) {
-    case PAD_PROP_CRYPTO:
-      GST_OBJECT_LOCK (pad);
-      /* An explicit read gives the key back, as the element's does. */
-      g_value_take_string (value, pad->key ? gst_srtp_sdes_key_format (pad->key) : NULL);
-      GST_OBJECT_UNLOCK (pad);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_srtp_sdes_enc_pad_finalize (GObject *object)
-{
-  GstSrtpSdesEncPad *pad = GST_SRTP_SDES_ENC_PAD (object);
-
-  gst_srtp_sdes_key_unref (pad->key);
-  G_OBJECT_CLASS (gst_srtp_sdes_enc_pad_parent_class)->finalize (object);
-}
-
-static void
-gst_srtp_sdes_enc_pad_class_init (GstSrtpSdesEncPadClass *klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-
-  gobject_class->set_property = gst_srtp_sdes_enc_pad_set_property;
-  gobject_class->get_property = gst_srtp_sdes_enc_pad_get_property;
-  gobject_class->finalize = gst_srtp_sdes_enc_pad_finalize;
-
-  /**
-   * GstSrtpSdesEncPad:crypto:
-   *
-   * An RFC 4568 a=crypto value for this request pad alone (rtp_sink_\%u or
-   * rtcp_sink_\%u): packets of this pad are protected with it instead of
-   * #GstSrtpSdesEnc:crypto, so one encoder carries many streams with many
-   * keys (one rtpbin session or one call leg per pad). %NULL or "" (the
-   * default) falls back to the element's key. Settable while PLAYING
-   * (live rekey, the ROC of every SSRC continues, RFC 4568 §7.1.4);
-   * refused values keep the old key, set #GstSrtpSdesEnc:last-error and
-   * post a warning message. Reading returns the full value (the key).
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PAD_PROP_CRYPTO,
-      g_param_spec_string ("crypto", "Crypto",
-          "RFC 4568 a=crypto value for this pad only; NULL (default) uses the "
-          "element's 'crypto'. Settable while PLAYING (live rekey, ROC continues); "
-          "refused values keep the old key and set the element's 'last-error'",
-          NULL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
-}
-
-static void
-gst_srtp_sdes_enc_pad_init (GstSrtpSdesEncPad *pad)
-{
 }
 
 /* ------------------------------------------------------------------------- */
@@ -724,6 +637,7 @@ enc_prepare (GstSrtpSdesStream *core, GError **error)
   srtp_t session;
 
   core->pin_gen = (guint) g_atomic_int_get (&self->ring.pin_gen);
+  core->rekey_resets_roc = g_atomic_int_get (&self->rekey_roc) == GST_SRTP_SDES_REKEY_ROC_RESET;
   if (G_LIKELY (stream->session != NULL &&
           stream->key_gen == (guint) g_atomic_int_get (&self->key_gen) &&
           stream->pad_key_gen == (guint) g_atomic_int_get (&pad->key_gen))) {
@@ -885,6 +799,7 @@ enc_protect (GstSrtpSdesStream *core, GstBuffer *buf, GSList **messages)
   GstSrtpSdesSsrc *state;
   GstMapInfo map;
   gint len;
+  gboolean reset_roc = FALSE;
   srtp_err_status_t err;
 
   if (G_UNLIKELY (size < 8 || size > G_MAXINT - 256))
@@ -906,6 +821,7 @@ enc_protect (GstSrtpSdesStream *core, GstBuffer *buf, GSList **messages)
 
   state = gst_srtp_sdes_stream_ssrc (core, ssrc, rtcp);
   if (G_UNLIKELY (state->key != key)) {
+    reset_roc = gst_srtp_sdes_stream_rekey_resets_roc (core, state, key);
     gst_srtp_sdes_key_unref (state->key);
     state->key = gst_srtp_sdes_key_ref (key);
   }
@@ -917,9 +833,13 @@ enc_protect (GstSrtpSdesStream *core, GstBuffer *buf, GSList **messages)
   }
 
   /* RFC 4568 §7.1.4: after a rekey the SSRC keeps its ROC. The new
-   * session learns it before this SSRC's first packet. */
+   * session learns it before this SSRC's first packet. With rekey-roc
+   * "reset" the new key starts at ROC 0: nothing to tell the session,
+   * whose stream for the SSRC starts there. */
   if (G_UNLIKELY (pin == NULL && state->session_gen != core->session_gen)) {
-    if (!rtcp) {
+    if (reset_roc) {
+      gst_srtp_sdes_ssrc_set_roc (state, 0, seq);
+    } else if (!rtcp) {
       guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
 
       if (roc != 0 && gst_srtp_sdes_key_add_stream (key, stream->session, ssrc,

@@ -44,7 +44,8 @@ typedef struct {
  * Guarded by the element's object lock; pin_gen changes with every change
  * of ssrc_keys and is read atomically per packet or list, so that an SSRC
  * looks its key up again (O(1)) only then. */
-typedef struct {
+typedef struct _GstSrtpSdesKeyring GstSrtpSdesKeyring;
+struct _GstSrtpSdesKeyring {
   const GstSrtpSdesKeyringFuncs *funcs;
   GstElement *element; /* the owner, not a reference */
   gchar *last_error;
@@ -55,7 +56,7 @@ typedef struct {
    * READY): until a usable value replaces it the element does not start,
    * rather than run with a key nobody asked for. */
   GError *config_error;
-} GstSrtpSdesKeyring;
+};
 
 void gst_srtp_sdes_keyring_install_properties (GObjectClass *klass,
                                                const gchar *stats_name,

@@ -52,6 +52,16 @@ gst_srtp_sdes_ssrc_track_seq (GstSrtpSdesSsrc *s, guint16 seq)
   }
 }
 
+/* Restarts the tracking at ROC @roc and @seq, also backwards: after a key
+ * change the peer may have started the new key at another ROC. */
+void
+gst_srtp_sdes_ssrc_set_roc (GstSrtpSdesSsrc *s, guint32 roc, guint16 seq)
+{
+  s->roc = roc;
+  s->highest_seq = seq;
+  s->seen = TRUE;
+}
+
 GstStructure *
 gst_srtp_sdes_ssrc_to_structure (const GstSrtpSdesSsrc *s)
 {
@@ -65,6 +75,8 @@ gst_srtp_sdes_ssrc_to_structure (const GstSrtpSdesSsrc *s)
       "unknown-key-drops", G_TYPE_UINT64, s->unknown_key_drops,
       "limit-drops", G_TYPE_UINT64, s->limit_drops,
       "invalid-drops", G_TYPE_UINT64, s->invalid_drops,
+      "roc-guesses", G_TYPE_UINT64, s->roc_guesses,
+      "roc-guess-hits", G_TYPE_UINT64, s->roc_guess_hits,
       "roc", G_TYPE_UINT, s->roc,
       "suite", G_TYPE_STRING, s->key ? s->key->attr->suite_name : NULL,
       "tag", G_TYPE_UINT, s->key ? s->key->attr->tag : 0, NULL);

@@ -28,6 +28,10 @@ typedef struct {
   guint64 unknown_key_drops;
   guint64 limit_drops;
   guint64 invalid_drops;
+  /* Decoder, RFC 3711 §3.3.1 after a key change: ROCs tried besides the
+   * continued one, and how often one of them authenticated. */
+  guint64 roc_guesses;
+  guint64 roc_guess_hits;
 
   /* Highest extended sequence number seen (RTP only): ROC and SEQ. */
   gboolean seen;
@@ -58,6 +62,7 @@ GstSrtpSdesSsrc *gst_srtp_sdes_ssrc_new (guint32 ssrc, gboolean rtcp);
 void gst_srtp_sdes_ssrc_free (GstSrtpSdesSsrc *s);
 guint32 gst_srtp_sdes_guess_roc (const GstSrtpSdesSsrc *s, guint16 seq);
 void gst_srtp_sdes_ssrc_track_seq (GstSrtpSdesSsrc *s, guint16 seq);
+void gst_srtp_sdes_ssrc_set_roc (GstSrtpSdesSsrc *s, guint32 roc, guint16 seq);
 GstStructure *gst_srtp_sdes_ssrc_to_structure (const GstSrtpSdesSsrc *s);
 GstStructure *gst_srtp_sdes_secure_message (const GstSrtpSdesSsrc *s);
 GstStructure *gst_srtp_sdes_auth_failure_message (const GstSrtpSdesSsrc *s,

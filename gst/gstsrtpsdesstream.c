@@ -70,6 +70,18 @@ gst_srtp_sdes_stream_ssrc_slow (GstSrtpSdesStream *stream, guint32 ssrc, gboolea
   return state;
 }
 
+/* Whether the SSRC's ROC starts over at 0 now that its packets go out
+ * under @key: only with rekey-roc "reset", and only for other key material
+ * than the SSRC's last key (RFC 3711 §9.1: the same key and index again
+ * would reuse keystream). Stream lock. */
+gboolean
+gst_srtp_sdes_stream_rekey_resets_roc (GstSrtpSdesStream *stream, const GstSrtpSdesSsrc *state,
+                                       const GstSrtpSdesKey *key)
+{
+  return stream->rekey_resets_roc && state->key != NULL && !state->rtcp &&
+      !gst_srtp_sdes_key_same (state->key, key);
+}
+
 /* Looks up the key given for this SSRC alone (one hash lookup,
  * only when the per-SSRC keys changed since the SSRC last looked) and
  * makes its session, carrying the SSRC's ROC into it (RFC 4568 §7.1.4).
@@ -113,7 +125,9 @@ gst_srtp_sdes_stream_resolve_pin (GstSrtpSdesStream *stream, GstSrtpSdesSsrc *st
     gst_srtp_sdes_key_unref (key);
     return;
   }
-  if (!state->rtcp) {
+  if (gst_srtp_sdes_stream_rekey_resets_roc (stream, state, key)) {
+    gst_srtp_sdes_ssrc_set_roc (state, 0, seq);
+  } else if (!state->rtcp) {
     guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
 
     if (roc != 0)

@@ -67,6 +67,8 @@ struct _GstSrtpSdesStream {
   /* Changes with the encoder's pad session (never in the decoder): an
    * SSRC whose session_gen differs is re-added to it with its ROC. */
   guint session_gen;
+  /* Encoder, rekey-roc "reset": an SSRC's new master key starts at ROC 0. */
+  gboolean rekey_resets_roc;
   GHashTable *ssrcs[2]; /* [0] RTP packets, [1] RTCP: ssrc -> GstSrtpSdesSsrc */
   /* The SSRC of the previous packet: one stream per pad pair is the
    * common case, so the table is skipped (remove-ssrc clears it). */
@@ -114,6 +116,9 @@ gst_srtp_sdes_stream_ssrc (GstSrtpSdesStream *stream, guint32 ssrc, gboolean rtc
 void gst_srtp_sdes_stream_resolve_pin (GstSrtpSdesStream *stream,
                                        GstSrtpSdesSsrc *state,
                                        guint16 seq);
+gboolean gst_srtp_sdes_stream_rekey_resets_roc (GstSrtpSdesStream *stream,
+                                                const GstSrtpSdesSsrc *state,
+                                                const GstSrtpSdesKey *key);
 gboolean gst_srtp_sdes_stream_forget_ssrc (GstSrtpSdesStream *stream, guint32 ssrc);
 guint64 gst_srtp_sdes_stream_append_stats (GstSrtpSdesStream *stream, GValue *array);
 void gst_srtp_sdes_stream_drop_invalid (GstSrtpSdesStream *stream, gsize size);
