@@ -47,97 +47,50 @@
 
 #include <string.h>
 
-#include "gstsrtpsdes.h"
+#include "gstsrtpsdesencpad.h"
+#include "gstsrtpsdesstream.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_srtp_sdes_enc_debug);
 #define GST_CAT_DEFAULT gst_srtp_sdes_enc_debug
 
+#define ENC_STATS_NAME "application/x-srtpsdes-enc-stats"
+
 #define DEFAULT_SUITE SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80
-#define DEFAULT_REPLAY_WINDOW_SIZE GST_SRTP_SDES_DEFAULT_WINDOW
 #define DEFAULT_MKI_INDEX 0
+#define DEFAULT_REKEY_ROC GST_SRTP_SDES_REKEY_ROC_CONTINUE
 
+/* What the ROC of an SSRC does when its key changes (RFC 3711 §3.3.1
+ * leaves it open). */
+typedef enum {
+  GST_SRTP_SDES_REKEY_ROC_CONTINUE,
+  GST_SRTP_SDES_REKEY_ROC_RESET,
+} GstSrtpSdesRekeyRoc;
+
+#define GST_TYPE_SRTP_SDES_REKEY_ROC (gst_srtp_sdes_rekey_roc_get_type ())
+static GType gst_srtp_sdes_rekey_roc_get_type (void);
+G_DEFINE_ENUM_TYPE (GstSrtpSdesRekeyRoc, gst_srtp_sdes_rekey_roc,
+    G_DEFINE_ENUM_VALUE (GST_SRTP_SDES_REKEY_ROC_CONTINUE, "continue"),
+    G_DEFINE_ENUM_VALUE (GST_SRTP_SDES_REKEY_ROC_RESET, "reset"))
+
+/* After crypto, replay-window-size, last-error and stats (the keyring's). */
 enum {
-  PROP_0,
-  PROP_CRYPTO,
-  PROP_SUITE,
-  PROP_REPLAY_WINDOW_SIZE,
+  PROP_SUITE = GST_SRTP_SDES_PROP_N,
   PROP_MKI_INDEX,
-  PROP_LAST_ERROR,
-  PROP_STATS,
+  PROP_REKEY_ROC,
 };
 
-static GstStaticPadTemplate rtp_sink_template = GST_STATIC_PAD_TEMPLATE ("rtp_sink_%u",
-    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp"));
-static GstStaticPadTemplate rtp_src_template = GST_STATIC_PAD_TEMPLATE ("rtp_src_%u",
-    GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-srtp"));
-static GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE ("rtcp_sink_%u",
-    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtcp"));
-static GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE ("rtcp_src_%u",
-    GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-srtcp"));
-
-/* Issue 9: the request sink pads are GstSrtpSdesEncPad, which carry a key
- * of their own (property "crypto"), so that one encoder protects many
- * streams with many keys (one element instead of one per key). */
-#define GST_TYPE_SRTP_SDES_ENC_PAD (gst_srtp_sdes_enc_pad_get_type ())
-G_DECLARE_FINAL_TYPE (GstSrtpSdesEncPad, gst_srtp_sdes_enc_pad, GST, SRTP_SDES_ENC_PAD,
-    GstPad)
-
-struct _GstSrtpSdesEncPad {
-  GstPad parent;
-
-  /* GST_OBJECT_LOCK of the pad; key_gen is also read atomically by the
-   * streaming thread, which takes the lock only when it changed. */
-  GstSrtpSdesKey *key;
-  gint key_gen;
-};
-
-enum {
-  PAD_PROP_0,
-  PAD_PROP_CRYPTO,
-};
-
-G_DEFINE_TYPE (GstSrtpSdesEncPad, gst_srtp_sdes_enc_pad, GST_TYPE_PAD);
-
-/* One request pad pair. Its lock guards everything below it and is never
- * held while pushing, posting or emitting; it may be held while taking
- * the object lock (never the other way round). */
+/* One request pad pair: the stream core and the pad's own session. The
+ * core's lock guards everything here. */
 typedef struct {
-  GstPad *sinkpad;
-  GstPad *srcpad;
+  GstSrtpSdesStream core;
   guint id;
-  gboolean rtcp_pad;
-
-  GMutex lock;
   srtp_t session;
   GstSrtpSdesKey *key;
   guint key_gen;
   guint pad_key_gen;
-  guint session_gen;
-  guint window;
-  GHashTable *rtp_ssrcs;  /* ssrc -> GstSrtpSdesSsrc (RTP packets) */
-  GHashTable *rtcp_ssrcs; /* ssrc -> GstSrtpSdesSsrc (RTCP packets) */
-  /* The SSRC of the previous packet: one stream per pad pair is the common
-   * case, so the table is skipped (remove-ssrc clears it). */
-  GstSrtpSdesSsrc *last_rtp;
-  GstSrtpSdesSsrc *last_rtcp;
-  guint64 invalid_drops;
-  /* Issue 9: MTU-sized buffers for packets that arrive without room for
-   * the trailer (shared, read-only or exactly sized), so that no packet
-   * needs a malloc of its own (the process-wide pool, not owned). */
-  GstBufferPool *pool;
-  /* Issue 9: sessions of keys given per SSRC (add-crypto-for-ssrc), made
-   * on the SSRC's first packet: ssrc -> EncPin (owned), [0] RTP, [1] RTCP;
-   * and the element's pin_gen last read (0: no per-SSRC key ever, so the
-   * hot path skips all of it). */
-  GHashTable *ssrc_sessions[2];
-  guint pin_gen;
+  /* What enc_prepare found for the packet or list at hand. */
+  guint mki_index;
 } EncStream;
-
-/* The session of one SSRC's own key inside one pad pair. */
-typedef struct {
-  GstSrtpSdesKey *key;
-  srtp_t session;
-} EncPin;
 
 struct _GstSrtpSdesEnc {
   GstElement parent;
@@ -148,9 +101,11 @@ struct _GstSrtpSdesEnc {
   GstSrtpSdesKey *key;
   gint key_gen;
   SdesCryptoSuite suite;
-  guint replay_window_size;
   gint mki_index;
-  gchar *last_error;
+  gint rekey_roc; /* GstSrtpSdesRekeyRoc, also read atomically */
+  /* last-error, replay-window-size and the keys given per SSRC
+   * (add-crypto-for-ssrc) */
+  GstSrtpSdesKeyring ring;
 
   /* streams_lock: the list of pad pairs (taken before any stream lock) */
   GMutex streams_lock;
@@ -158,20 +113,7 @@ struct _GstSrtpSdesEnc {
   /* Pad pairs by id (RTP and RTCP): thousands of request pads must not
    * cost a walk each. */
   GHashTable *ids[2];
-  /* Issue 9, GST_OBJECT_LOCK: keys bound to one SSRC (add-crypto-for-ssrc),
-   * ssrc -> GstSrtpSdesKey; pin_gen changes with the table and is read
-   * atomically per packet or list. */
-  GHashTable *ssrc_keys;
-  gint pin_gen;
 };
-
-enum {
-  SIGNAL_ADD_CRYPTO_FOR_SSRC,
-  SIGNAL_REMOVE_SSRC,
-  LAST_SIGNAL
-};
-
-static guint signals[LAST_SIGNAL];
 
 G_DEFINE_TYPE_WITH_CODE (GstSrtpSdesEnc, gst_srtp_sdes_enc, GST_TYPE_ELEMENT,
     GST_DEBUG_CATEGORY_INIT (gst_srtp_sdes_enc_debug, "srtpsdesenc", 0,
@@ -192,17 +134,16 @@ static GstPad *gst_srtp_sdes_enc_request_new_pad (GstElement *element,
 static void gst_srtp_sdes_enc_release_pad (GstElement *element, GstPad *pad);
 static GstStateChangeReturn gst_srtp_sdes_enc_change_state (GstElement *element,
     GstStateChange transition);
-static GstFlowReturn gst_srtp_sdes_enc_chain (GstPad *pad, GstObject *parent,
-    GstBuffer *buf);
-static GstFlowReturn gst_srtp_sdes_enc_chain_list (GstPad *pad, GstObject *parent,
-    GstBufferList *list);
-static gboolean gst_srtp_sdes_enc_sink_event (GstPad *pad, GstObject *parent,
-    GstEvent *event);
-static gboolean gst_srtp_sdes_enc_query (GstPad *pad, GstObject *parent,
-    GstQuery *query);
-static GstIterator *gst_srtp_sdes_enc_iterate_internal_links (GstPad *pad,
-    GstObject *parent);
+static gboolean enc_prepare (GstSrtpSdesStream *core, GError **error);
+static GstBuffer *enc_protect (GstSrtpSdesStream *core, GstBuffer *buf, GSList **messages);
+static void enc_forget_ssrc (GstSrtpSdesStream *core, guint32 ssrc);
 
+static void enc_set_crypto (GstElement *element, GstSrtpSdesKey *key);
+static gchar *enc_dup_crypto (GstElement *element);
+static guint64 enc_append_stats (GstElement *element, GValue *streams);
+
+/* Long only for its gtk-doc blocks (the documentation of every property
+ * and signal); the code itself is about 50 lines. */
 static void
 gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
 {
@@ -210,21 +151,15 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
   gst_srtp_sdes_init_once ();
-
-  /* Issue 9: request sink pads carry a key of their own (GstSrtpSdesEncPad). */
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new_from_static_pad_template_with_gtype (&rtp_sink_template,
-          GST_TYPE_SRTP_SDES_ENC_PAD));
-  gst_element_class_add_static_pad_template (element_class, &rtp_src_template);
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new_from_static_pad_template_with_gtype (&rtcp_sink_template,
-          GST_TYPE_SRTP_SDES_ENC_PAD));
-  gst_element_class_add_static_pad_template (element_class, &rtcp_src_template);
-  gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_ENC_PAD, 0);
-
   gobject_class->set_property = gst_srtp_sdes_enc_set_property;
   gobject_class->get_property = gst_srtp_sdes_enc_get_property;
   gobject_class->finalize = gst_srtp_sdes_enc_finalize;
+
+  /* Request sink pads carry a key of their own (GstSrtpSdesEncPad). */
+  gst_srtp_sdes_stream_add_pad_templates (element_class, TRUE, GST_TYPE_SRTP_SDES_ENC_PAD);
+  gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_ENC_PAD, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_SUITE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SRTP_SDES_REKEY_ROC, 0);
 
   /**
    * GstSrtpSdesEnc:crypto:
@@ -236,33 +171,13 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
    * stream continues (RFC 4568 §7.1.4). A value libsrtp2 cannot implement
    * (F8, KDR > 0, FEC_KEY, a suite this libsrtp2 lacks) is refused: the old
    * key stays, #GstSrtpSdesEnc:last-error says why and a warning message is
-   * posted.
+   * posted. A value refused before the element starts (set in NULL or
+   * READY state) also makes the next start fail with an error message
+   * carrying that GError, until a usable value (or none) is set: the
+   * element never sends with a key other than the one it was given.
    *
    * Since: 0.1
    */
-  g_object_class_install_property (gobject_class, PROP_CRYPTO,
-      g_param_spec_string ("crypto", "Crypto",
-          "RFC 4568 a=crypto value (\"1 AES_CM_128_HMAC_SHA1_80 inline:...\"). "
-          "Reading returns the value to put in SDP (from READY on, a fresh key "
-          "is generated for 'suite' if none was set). Settable while PLAYING (live rekey, ROC "
-          "continues). Unsupported values (F8, KDR>0, FEC_KEY, suites libsrtp2 "
-          "lacks) are refused, the old key stays and 'last-error' says why",
-          NULL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
-
-  /**
-   * GstSrtpSdesEnc:suite:
-   *
-   * Suite used when the element generates its own key.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_SUITE,
-      g_param_spec_enum ("suite", "Suite",
-          "Crypto suite of the key generated when 'crypto' is not set",
-          SDES_TYPE_CRYPTO_SUITE, DEFAULT_SUITE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
-
   /**
    * GstSrtpSdesEnc:replay-window-size:
    *
@@ -271,12 +186,55 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
    *
    * Since: 0.1
    */
-  g_object_class_install_property (gobject_class, PROP_REPLAY_WINDOW_SIZE,
-      g_param_spec_uint ("replay-window-size", "Replay window size",
-          "Replay window size in packets when the a=crypto value has no WSH "
-          "(Cisco Table 47 default 64)", 64, GST_SRTP_SDES_MAX_WINDOW,
-          DEFAULT_REPLAY_WINDOW_SIZE,
+  /**
+   * GstSrtpSdesEnc:stats:
+   *
+   * application/x-srtpsdes-enc-stats with a "streams" array of
+   * application/x-srtpsdes-stream structures: ssrc, rtcp, packets, bytes,
+   * auth-failures, replay-drops, unknown-key-drops, limit-drops,
+   * invalid-drops, roc, suite, tag. Never key bytes.
+   *
+   * Since: 0.1
+   */
+  gst_srtp_sdes_keyring_install_properties (gobject_class, ENC_STATS_NAME,
+      "Reading returns the value to put in SDP (from READY on, a fresh key is generated "
+      "for 'suite' if none was set).", "");
+
+  /**
+   * GstSrtpSdesEnc:suite:
+   *
+   * Suite used when the element generates its own key. Lists only the
+   * suites this libsrtp2 build implements (#GstSrtpSdesSuite: no F8, no
+   * AES_192).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SUITE,
+      g_param_spec_enum ("suite", "Suite",
+          "Crypto suite of the key generated when 'crypto' is not set (only the "
+          "suites this libsrtp2 implements)",
+          GST_TYPE_SRTP_SDES_SUITE, DEFAULT_SUITE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSrtpSdesEnc:rekey-roc:
+   *
+   * The ROC of an SSRC when its key changes to another master key
+   * (#GstSrtpSdesEnc:crypto, the pad's, or #GstSrtpSdesEnc::add-crypto-for-ssrc):
+   * "continue" (the default, RFC 4568 §7.1.4) keeps counting, "reset"
+   * starts the new key at ROC 0 as stock srtpenc does, for receivers such
+   * as stock srtpdec that expect it (RFC 3711 §3.3.1 leaves it open; pjsip
+   * PR #2846 and rtpengine PR #107 describe both in the field). The same
+   * key set again never resets: that would reuse keystream (RFC 3711 §9.1).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_REKEY_ROC,
+      g_param_spec_enum ("rekey-roc", "Rekey ROC",
+          "ROC of an SSRC when its master key changes: continue (RFC 4568 §7.1.4) or reset "
+          "to 0 (stock srtpenc/srtpdec); never reset under the same key",
+          GST_TYPE_SRTP_SDES_REKEY_ROC, DEFAULT_REKEY_ROC,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
   /**
    * GstSrtpSdesEnc:mki-index:
@@ -295,36 +253,6 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
   /**
-   * GstSrtpSdesEnc:last-error:
-   *
-   * Why the last #GstSrtpSdesEnc:crypto value was refused (never contains
-   * key material), or %NULL.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_LAST_ERROR,
-      g_param_spec_string ("last-error", "Last error",
-          "Why the last 'crypto' value was refused (no key material), or NULL",
-          NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-
-  /**
-   * GstSrtpSdesEnc:stats:
-   *
-   * application/x-srtpsdes-enc-stats with a "streams" array of
-   * application/x-srtpsdes-stream structures: ssrc, rtcp, packets, bytes,
-   * auth-failures, replay-drops, unknown-key-drops, limit-drops,
-   * invalid-drops, roc, suite, tag. Never key bytes.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_STATS,
-      g_param_spec_boxed ("stats", "Statistics",
-          "Per-SSRC counters: application/x-srtpsdes-enc-stats with 'streams', "
-          "an array of {ssrc, rtcp, packets, bytes, replay-drops, limit-drops, "
-          "invalid-drops, roc, suite, tag}; never key bytes",
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-
-  /**
    * GstSrtpSdesEnc::add-crypto-for-ssrc:
    * @enc: the element
    * @ssrc: the SSRC the key belongs to
@@ -335,17 +263,13 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
    * carry many streams with many keys (a sender that batches the packets
    * of many streams into one buffer list per tick). Calling it again for
    * the same SSRC replaces the key at once; the ROC continues (RFC 4568
-   * §7.1.4, PEERS §2.1). A refused value keeps the old key and sets
+   * §7.1.4). A refused value keeps the old key and sets
    * #GstSrtpSdesEnc:last-error.
    *
    * Returns: %TRUE when the key was accepted.
    *
    * Since: 0.1
    */
-  signals[SIGNAL_ADD_CRYPTO_FOR_SSRC] = g_signal_new_class_handler ("add-crypto-for-ssrc",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-      G_CALLBACK (gst_srtp_sdes_enc_add_crypto_for_ssrc), NULL, NULL, NULL,
-      G_TYPE_BOOLEAN, 2, G_TYPE_UINT, G_TYPE_STRING);
 
   /**
    * GstSrtpSdesEnc::remove-ssrc:
@@ -365,10 +289,9 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
    *
    * Since: 0.1
    */
-  signals[SIGNAL_REMOVE_SSRC] = g_signal_new_class_handler ("remove-ssrc",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-      G_CALLBACK (gst_srtp_sdes_enc_remove_ssrc), NULL, NULL, NULL,
-      G_TYPE_BOOLEAN, 1, G_TYPE_UINT);
+  gst_srtp_sdes_keyring_install_signals (gobject_class,
+      G_CALLBACK (gst_srtp_sdes_enc_add_crypto_for_ssrc),
+      G_CALLBACK (gst_srtp_sdes_enc_remove_ssrc));
 
   gst_element_class_set_static_metadata (element_class, "SRTP SDES encoder",
       "Filter/Network/SRTP",
@@ -380,32 +303,31 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
       "srtpsdes-key-soft-limit: the key is close to its lifetime (RFC 3711 §9.2); "
       "srtpsdes-key-hard-limit: the lifetime is reached, packets are dropped until "
       "a new key is set; GST_MESSAGE_WARNING (domain gst-srtp-sdes-error-quark or "
-      "sdes-crypto-error-quark): a 'crypto' value was refused");
+      "sdes-crypto-error-quark): a 'crypto' value was refused; GST_MESSAGE_ERROR: "
+      "the 'crypto' value set before starting was refused, the element does not start");
 
   element_class->request_new_pad = GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_release_pad);
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_change_state);
 }
 
+static const GstSrtpSdesKeyringFuncs enc_keyring_funcs = {
+  .stats_name = ENC_STATS_NAME,
+  .set_crypto = enc_set_crypto,
+  .dup_crypto = enc_dup_crypto,
+  .append_stats = enc_append_stats,
+};
+
 static void
 gst_srtp_sdes_enc_init (GstSrtpSdesEnc *self)
 {
   self->suite = DEFAULT_SUITE;
-  self->replay_window_size = DEFAULT_REPLAY_WINDOW_SIZE;
   self->mki_index = DEFAULT_MKI_INDEX;
+  self->rekey_roc = DEFAULT_REKEY_ROC;
   g_mutex_init (&self->streams_lock);
   self->ids[0] = g_hash_table_new (NULL, NULL);
   self->ids[1] = g_hash_table_new (NULL, NULL);
-  self->ssrc_keys = g_hash_table_new_full (NULL, NULL, NULL,
-      (GDestroyNotify) gst_srtp_sdes_key_unref);
-}
-
-static void
-enc_pin_free (EncPin *pin)
-{
-  srtp_dealloc (pin->session);
-  gst_srtp_sdes_key_unref (pin->key);
-  g_free (pin);
+  gst_srtp_sdes_keyring_init (&self->ring, &enc_keyring_funcs, GST_ELEMENT (self));
 }
 
 static void
@@ -414,11 +336,7 @@ enc_stream_free (EncStream *stream)
   if (stream->session)
     srtp_dealloc (stream->session);
   gst_srtp_sdes_key_unref (stream->key);
-  g_hash_table_unref (stream->rtp_ssrcs);
-  g_hash_table_unref (stream->rtcp_ssrcs);
-  g_hash_table_unref (stream->ssrc_sessions[0]);
-  g_hash_table_unref (stream->ssrc_sessions[1]);
-  g_mutex_clear (&stream->lock);
+  gst_srtp_sdes_stream_clear (&stream->core);
   g_free (stream);
 }
 
@@ -430,9 +348,8 @@ gst_srtp_sdes_enc_finalize (GObject *object)
   g_list_free_full (self->streams, (GDestroyNotify) enc_stream_free);
   g_hash_table_unref (self->ids[0]);
   g_hash_table_unref (self->ids[1]);
-  g_hash_table_unref (self->ssrc_keys);
+  gst_srtp_sdes_keyring_clear (&self->ring);
   gst_srtp_sdes_key_unref (self->key);
-  g_free (self->last_error);
   g_mutex_clear (&self->streams_lock);
   G_OBJECT_CLASS (gst_srtp_sdes_enc_parent_class)->finalize (object);
 }
@@ -446,7 +363,7 @@ ensure_key_locked (GstSrtpSdesEnc *self, GError **error)
 
   if (self->key)
     return TRUE;
-  /* RFC 4568 §6.1: tags start at 1 (PEERS §2.9: never emit 0). */
+  /* RFC 4568 §6.1: tags start at 1 (never emit 0). */
   attr = sdes_crypto_attr_generate (self->suite, 1, 0, 0, 0, error);
   if (attr == NULL)
     return FALSE;
@@ -459,165 +376,93 @@ ensure_key_locked (GstSrtpSdesEnc *self, GError **error)
   return TRUE;
 }
 
-/* Posts a warning whose GError is @error: the message text never holds key
- * bytes (the crypto library and the glue guarantee it). No lock held. */
 static void
-post_refusal (GstElement *element, const GError *error)
+enc_set_crypto (GstElement *element, GstSrtpSdesKey *key)
 {
-  gst_element_message_full (element, GST_MESSAGE_WARNING, error->domain,
-      error->code, g_strdup (error->message),
-      g_strdup ("a=crypto value refused; the previous key stays in force"),
-      __FILE__, GST_FUNCTION, __LINE__);
-}
-
-static void
-set_crypto (GstSrtpSdesEnc *self, const gchar *text)
-{
-  g_autoptr (GError) error = NULL;
-  GstSrtpSdesKey *key = NULL, *old = NULL;
-
-  if (text != NULL && *text != '\0') {
-    key = gst_srtp_sdes_key_new (text, &error);
-    if (key == NULL) {
-      GST_WARNING_OBJECT (self, "refusing crypto: %s", error->message);
-      GST_OBJECT_LOCK (self);
-      g_free (self->last_error);
-      self->last_error = g_strdup (error->message);
-      GST_OBJECT_UNLOCK (self);
-      post_refusal (GST_ELEMENT (self), error);
-      return;
-    }
-    GST_INFO_OBJECT (self, "new key %s", key->redacted);
-  }
+  GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (element);
+  GstSrtpSdesKey *old;
 
   GST_OBJECT_LOCK (self);
   old = self->key;
   self->key = key;
   g_atomic_int_inc (&self->key_gen);
-  g_clear_pointer (&self->last_error, g_free);
+  g_clear_pointer (&self->ring.last_error, g_free);
   GST_OBJECT_UNLOCK (self);
   gst_srtp_sdes_key_unref (old);
+}
+
+/* For the request pads (gstsrtpsdesencpad.c): the element's keyring, where
+ * a refused pad value is recorded. */
+GstSrtpSdesKeyring *
+gst_srtp_sdes_enc_get_keyring (GstSrtpSdesEnc *self)
+{
+  return &self->ring;
 }
 
 static gboolean
 gst_srtp_sdes_enc_add_crypto_for_ssrc (GstSrtpSdesEnc *self, guint ssrc, const gchar *text)
 {
-  g_autoptr (GError) error = NULL;
-  GstSrtpSdesKey *key, *old;
-
-  if (text == NULL)
-    g_set_error_literal (&error, SDES_CRYPTO_ERROR, SDES_CRYPTO_ERROR_SYNTAX,
-        "no a=crypto value");
-  key = text ? gst_srtp_sdes_key_new (text, &error) : NULL;
-  if (key == NULL) {
-    GST_WARNING_OBJECT (self, "refusing crypto for SSRC %08x: %s", ssrc, error->message);
-    GST_OBJECT_LOCK (self);
-    g_free (self->last_error);
-    self->last_error = g_strdup (error->message);
-    GST_OBJECT_UNLOCK (self);
-    post_refusal (GST_ELEMENT (self), error);
-    return FALSE;
-  }
-  GST_INFO_OBJECT (self, "key %s for SSRC %08x", key->redacted, ssrc);
-  GST_OBJECT_LOCK (self);
-  old = g_hash_table_lookup (self->ssrc_keys, GUINT_TO_POINTER (ssrc));
-  if (old != NULL && gst_srtp_sdes_key_same (old, key)) {
-    gst_srtp_sdes_key_unref (key);
-  } else {
-    g_hash_table_replace (self->ssrc_keys, GUINT_TO_POINTER (ssrc), key);
-    g_atomic_int_inc (&self->pin_gen);
-  }
-  g_clear_pointer (&self->last_error, g_free);
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
+  return gst_srtp_sdes_keyring_add_for_ssrc (&self->ring, ssrc, text);
 }
 
-/* Frees what one pad pair keeps of @ssrc: its RTP and RTCP state, the
- * session of its own key and its stream in the pad's libsrtp2 session.
- * Stream lock. */
-static gboolean
-enc_stream_forget_ssrc (EncStream *stream, guint32 ssrc)
+/* The stream libsrtp2 cloned from the pad's template on the SSRC's first
+ * packet (keyed in network order); srtp_err_status_no_ctx when there is
+ * none. Stream lock. */
+static void
+enc_forget_ssrc (GstSrtpSdesStream *core, guint32 ssrc)
 {
-  gpointer k = GUINT_TO_POINTER (ssrc);
-  gboolean known = FALSE;
+  EncStream *stream = (EncStream *) core;
 
-  if (stream->last_rtp != NULL && stream->last_rtp->ssrc == ssrc)
-    stream->last_rtp = NULL;
-  if (stream->last_rtcp != NULL && stream->last_rtcp->ssrc == ssrc)
-    stream->last_rtcp = NULL;
-  known |= g_hash_table_remove (stream->rtp_ssrcs, k);
-  known |= g_hash_table_remove (stream->rtcp_ssrcs, k);
-  /* srtp_dealloc of the SSRC's own session. */
-  known |= g_hash_table_remove (stream->ssrc_sessions[0], k);
-  known |= g_hash_table_remove (stream->ssrc_sessions[1], k);
-  /* The stream libsrtp2 cloned from the template on the first packet
-   * (keyed in network order); srtp_err_status_no_ctx when there is none. */
   if (stream->session != NULL)
     srtp_remove_stream (stream->session, g_htonl (ssrc));
-  return known;
 }
 
 static gboolean
 gst_srtp_sdes_enc_remove_ssrc (GstSrtpSdesEnc *self, guint ssrc)
 {
-  gboolean known;
-
-  /* No pin_gen change: a fresh per-SSRC state looks its key up anyway,
-   * and thousands of other SSRCs need not look theirs up again. */
-  GST_OBJECT_LOCK (self);
-  known = g_hash_table_remove (self->ssrc_keys, GUINT_TO_POINTER (ssrc));
-  GST_OBJECT_UNLOCK (self);
+  gboolean known = gst_srtp_sdes_keyring_remove_ssrc (&self->ring, ssrc);
 
   g_mutex_lock (&self->streams_lock);
-  for (GList *l = self->streams; l; l = l->next) {
-    EncStream *stream = l->data;
-
-    g_mutex_lock (&stream->lock);
-    known |= enc_stream_forget_ssrc (stream, ssrc);
-    g_mutex_unlock (&stream->lock);
-  }
+  for (GList *l = self->streams; l; l = l->next)
+    known |= gst_srtp_sdes_stream_forget_ssrc (l->data, ssrc);
   g_mutex_unlock (&self->streams_lock);
   GST_DEBUG_OBJECT (self, "SSRC %08x removed (%s)", ssrc, known ? "known" : "unknown");
   return known;
 }
 
-static GstStructure *
-enc_get_stats (GstSrtpSdesEnc *self)
+static guint64
+enc_append_stats (GstElement *element, GValue *streams)
 {
-  GValue streams = G_VALUE_INIT;
-  GstStructure *s;
+  GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (element);
   guint64 invalid = 0;
 
-  g_value_init (&streams, GST_TYPE_ARRAY);
   g_mutex_lock (&self->streams_lock);
   /* Oldest pad first (the list is built by prepending). */
-  for (GList *l = g_list_last (self->streams); l; l = l->prev) {
-    EncStream *stream = l->data;
-    GHashTable *tables[2] = { stream->rtp_ssrcs, stream->rtcp_ssrcs };
-
-    g_mutex_lock (&stream->lock);
-    invalid += stream->invalid_drops;
-    for (guint t = 0; t < 2; t++) {
-      GHashTableIter iter;
-      gpointer value;
-
-      g_hash_table_iter_init (&iter, tables[t]);
-      while (g_hash_table_iter_next (&iter, NULL, &value)) {
-        GValue v = G_VALUE_INIT;
-
-        g_value_init (&v, GST_TYPE_STRUCTURE);
-        g_value_take_boxed (&v, gst_srtp_sdes_ssrc_to_structure (value));
-        gst_value_array_append_and_take_value (&streams, &v);
-      }
-    }
-    g_mutex_unlock (&stream->lock);
-  }
+  for (GList *l = g_list_last (self->streams); l; l = l->prev)
+    invalid += gst_srtp_sdes_stream_append_stats (l->data, streams);
   g_mutex_unlock (&self->streams_lock);
+  return invalid;
+}
 
-  s = gst_structure_new ("application/x-srtpsdes-enc-stats",
-      "invalid-drops", G_TYPE_UINT64, invalid, NULL);
-  gst_structure_take_value (s, "streams", &streams);
-  return s;
+/* In NULL state a read only reports a key that was set (so that
+ * gst-inspect never prints a generated one); from READY on a key exists,
+ * generated when none was given. */
+static gchar *
+enc_dup_crypto (GstElement *element)
+{
+  GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (element);
+  g_autoptr (GError) error = NULL;
+  gchar *text = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if ((GST_STATE (self) != GST_STATE_NULL || self->key != NULL) &&
+      ensure_key_locked (self, &error))
+    /* The one place a key leaves the element: an explicit read. */
+    text = gst_srtp_sdes_key_format (self->key);
+  GST_OBJECT_UNLOCK (self);
+  if (error)
+    GST_WARNING_OBJECT (self, "cannot generate a key: %s", error->message);
+  return text;
 }
 
 static void
@@ -627,17 +472,9 @@ gst_srtp_sdes_enc_set_property (GObject *object, guint prop_id,
   GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (object);
 
   switch (prop_id) {
-    case PROP_CRYPTO:
-      set_crypto (self, g_value_get_string (value));
-      break;
     case PROP_SUITE:
       GST_OBJECT_LOCK (self);
       self->suite = g_value_get_enum (value);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_REPLAY_WINDOW_SIZE:
-      GST_OBJECT_LOCK (self);
-      self->replay_window_size = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MKI_INDEX:
@@ -645,8 +482,11 @@ gst_srtp_sdes_enc_set_property (GObject *object, guint prop_id,
       g_atomic_int_set (&self->mki_index, (gint) g_value_get_uint (value));
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_REKEY_ROC:
+      g_atomic_int_set (&self->rekey_roc, g_value_get_enum (value));
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      gst_srtp_sdes_keyring_set_property (&self->ring, prop_id, value, pspec);
       break;
   }
 }
@@ -658,32 +498,9 @@ gst_srtp_sdes_enc_get_property (GObject *object, guint prop_id,
   GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (object);
 
   switch (prop_id) {
-    case PROP_CRYPTO: {
-      g_autoptr (GError) error = NULL;
-
-      GST_OBJECT_LOCK (self);
-      /* In NULL state a read only reports a key that was set (so that
-       * gst-inspect never prints a generated one); from READY on a key
-       * exists, generated when none was given. */
-      if ((GST_STATE (self) == GST_STATE_NULL && self->key == NULL) ||
-          !ensure_key_locked (self, &error))
-        g_value_set_string (value, NULL);
-      else
-        /* The one place a key leaves the element: an explicit read. */
-        g_value_take_string (value, gst_srtp_sdes_key_format (self->key));
-      GST_OBJECT_UNLOCK (self);
-      if (error)
-        GST_WARNING_OBJECT (self, "cannot generate a key: %s", error->message);
-      break;
-    }
     case PROP_SUITE:
       GST_OBJECT_LOCK (self);
       g_value_set_enum (value, self->suite);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_REPLAY_WINDOW_SIZE:
-      GST_OBJECT_LOCK (self);
-      g_value_set_uint (value, self->replay_window_size);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MKI_INDEX:
@@ -691,142 +508,13 @@ gst_srtp_sdes_enc_get_property (GObject *object, guint prop_id,
       g_value_set_uint (value, (guint) self->mki_index);
       GST_OBJECT_UNLOCK (self);
       break;
-    case PROP_LAST_ERROR:
-      GST_OBJECT_LOCK (self);
-      g_value_set_string (value, self->last_error);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_STATS:
-      g_value_take_boxed (value, enc_get_stats (self));
+    case PROP_REKEY_ROC:
+      g_value_set_enum (value, g_atomic_int_get (&self->rekey_roc));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      gst_srtp_sdes_keyring_get_property (&self->ring, prop_id, value, pspec);
       break;
   }
-}
-
-/* ------------------------------------------------------------------------- */
-/* GstSrtpSdesEncPad: a request sink pad with a key of its own                */
-/* ------------------------------------------------------------------------- */
-
-static void
-enc_pad_set_crypto (GstSrtpSdesEncPad *pad, const gchar *text)
-{
-  g_autoptr (GError) error = NULL;
-  GstSrtpSdesKey *key = NULL, *old;
-  GstObject *parent = gst_object_get_parent (GST_OBJECT (pad));
-
-  if (text != NULL && *text != '\0') {
-    key = gst_srtp_sdes_key_new (text, &error);
-    if (key == NULL) {
-      /* Same refusal as the element's: the old key stays. */
-      GST_WARNING_OBJECT (pad, "refusing crypto: %s", error->message);
-      if (parent != NULL && GST_IS_SRTP_SDES_ENC (parent)) {
-        GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (parent);
-
-        GST_OBJECT_LOCK (self);
-        g_free (self->last_error);
-        self->last_error = g_strdup (error->message);
-        GST_OBJECT_UNLOCK (self);
-        post_refusal (GST_ELEMENT (self), error);
-      }
-      gst_clear_object (&parent);
-      return;
-    }
-    GST_INFO_OBJECT (pad, "new key %s", key->redacted);
-  }
-
-  GST_OBJECT_LOCK (pad);
-  old = pad->key;
-  pad->key = key;
-  g_atomic_int_inc (&pad->key_gen);
-  GST_OBJECT_UNLOCK (pad);
-  gst_srtp_sdes_key_unref (old);
-  if (parent != NULL && GST_IS_SRTP_SDES_ENC (parent)) {
-    GST_OBJECT_LOCK (parent);
-    g_clear_pointer (&GST_SRTP_SDES_ENC (parent)->last_error, g_free);
-    GST_OBJECT_UNLOCK (parent);
-  }
-  gst_clear_object (&parent);
-}
-
-static void
-gst_srtp_sdes_enc_pad_set_property (GObject *object, guint prop_id,
-                                    const GValue *value, GParamSpec *pspec)
-{
-  switch (prop_id) {
-    case PAD_PROP_CRYPTO:
-      enc_pad_set_crypto (GST_SRTP_SDES_ENC_PAD (object), g_value_get_string (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_srtp_sdes_enc_pad_get_property (GObject *object, guint prop_id,
-                                    GValue *value, GParamSpec *pspec)
-{
-  GstSrtpSdesEncPad *pad = GST_SRTP_SDES_ENC_PAD (object);
-
-  switch (prop_id) {
-    case PAD_PROP_CRYPTO:
-      GST_OBJECT_LOCK (pad);
-      /* An explicit read gives the key back, as the element's does. */
-      g_value_take_string (value, pad->key ? gst_srtp_sdes_key_format (pad->key) : NULL);
-      GST_OBJECT_UNLOCK (pad);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_srtp_sdes_enc_pad_finalize (GObject *object)
-{
-  GstSrtpSdesEncPad *pad = GST_SRTP_SDES_ENC_PAD (object);
-
-  gst_srtp_sdes_key_unref (pad->key);
-  G_OBJECT_CLASS (gst_srtp_sdes_enc_pad_parent_class)->finalize (object);
-}
-
-static void
-gst_srtp_sdes_enc_pad_class_init (GstSrtpSdesEncPadClass *klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-
-  gobject_class->set_property = gst_srtp_sdes_enc_pad_set_property;
-  gobject_class->get_property = gst_srtp_sdes_enc_pad_get_property;
-  gobject_class->finalize = gst_srtp_sdes_enc_pad_finalize;
-
-  /**
-   * GstSrtpSdesEncPad:crypto:
-   *
-   * An RFC 4568 a=crypto value for this request pad alone (rtp_sink_\%u or
-   * rtcp_sink_\%u): packets of this pad are protected with it instead of
-   * #GstSrtpSdesEnc:crypto, so one encoder carries many streams with many
-   * keys (one rtpbin session or one call leg per pad). %NULL or "" (the
-   * default) falls back to the element's key. Settable while PLAYING
-   * (live rekey, the ROC of every SSRC continues, RFC 4568 §7.1.4);
-   * refused values keep the old key, set #GstSrtpSdesEnc:last-error and
-   * post a warning message. Reading returns the full value (the key).
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PAD_PROP_CRYPTO,
-      g_param_spec_string ("crypto", "Crypto",
-          "RFC 4568 a=crypto value for this pad only; NULL (default) uses the "
-          "element's 'crypto'. Settable while PLAYING (live rekey, ROC continues); "
-          "refused values keep the old key and set the element's 'last-error'",
-          NULL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
-}
-
-static void
-gst_srtp_sdes_enc_pad_init (GstSrtpSdesEncPad *pad)
-{
 }
 
 /* ------------------------------------------------------------------------- */
@@ -838,6 +526,13 @@ find_stream_locked (GstSrtpSdesEnc *self, guint id, gboolean rtcp)
 {
   return g_hash_table_lookup (self->ids[rtcp ? 1 : 0], GUINT_TO_POINTER (id));
 }
+
+static const GstSrtpSdesStreamFuncs enc_stream_funcs = {
+  .to_secure = TRUE,
+  .prepare = enc_prepare,
+  .process = enc_protect,
+  .forget_ssrc = enc_forget_ssrc,
+};
 
 static GstPad *
 gst_srtp_sdes_enc_request_new_pad (GstElement *element, GstPadTemplate *templ,
@@ -880,49 +575,25 @@ gst_srtp_sdes_enc_request_new_pad (GstElement *element, GstPadTemplate *templ,
       id++;
   }
 
-  stream = g_new0 (EncStream, 1);
-  stream->id = id;
-  stream->rtcp_pad = rtcp;
-  g_mutex_init (&stream->lock);
-  stream->rtp_ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
-      (GDestroyNotify) gst_srtp_sdes_ssrc_free);
-  stream->rtcp_ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
-      (GDestroyNotify) gst_srtp_sdes_ssrc_free);
-  for (guint i = 0; i < 2; i++)
-    stream->ssrc_sessions[i] = g_hash_table_new_full (NULL, NULL, NULL,
-        (GDestroyNotify) enc_pin_free);
-  stream->pool = gst_srtp_sdes_packet_pool ();
-
   sink_name = g_strdup_printf (rtcp ? "rtcp_sink_%u" : "rtp_sink_%u", id);
   src_name = g_strdup_printf (rtcp ? "rtcp_src_%u" : "rtp_src_%u", id);
-  stream->sinkpad = gst_pad_new_from_template (templ, sink_name);
-  stream->srcpad = gst_pad_new_from_static_template (rtcp ? &rtcp_src_template :
-      &rtp_src_template, src_name);
-  gst_pad_set_element_private (stream->sinkpad, stream);
-  gst_pad_set_element_private (stream->srcpad, stream);
-
-  gst_pad_set_chain_function (stream->sinkpad, GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_chain));
-  gst_pad_set_chain_list_function (stream->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_chain_list));
-  gst_pad_set_event_function (stream->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_sink_event));
-  gst_pad_set_query_function (stream->sinkpad, GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_query));
-  gst_pad_set_query_function (stream->srcpad, GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_query));
-  gst_pad_set_iterate_internal_links_function (stream->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_iterate_internal_links));
-  gst_pad_set_iterate_internal_links_function (stream->srcpad,
-      GST_DEBUG_FUNCPTR (gst_srtp_sdes_enc_iterate_internal_links));
-  GST_PAD_SET_PROXY_ALLOCATION (stream->sinkpad);
+  stream = g_new0 (EncStream, 1);
+  stream->id = id;
+  gst_srtp_sdes_stream_init (&stream->core, &enc_stream_funcs, element, &self->ring, rtcp,
+      gst_pad_new_from_template (templ, sink_name),
+      gst_pad_new_from_template (gst_element_class_get_pad_template (klass,
+              rtcp ? "rtcp_src_%u" : "rtp_src_%u"), src_name));
+  GST_PAD_SET_PROXY_ALLOCATION (stream->core.sinkpad);
 
   self->streams = g_list_prepend (self->streams, stream);
   g_hash_table_insert (self->ids[rtcp ? 1 : 0], GUINT_TO_POINTER (id), stream);
   g_mutex_unlock (&self->streams_lock);
 
-  gst_pad_set_active (stream->srcpad, TRUE);
-  gst_element_add_pad (element, stream->srcpad);
-  gst_pad_set_active (stream->sinkpad, TRUE);
-  gst_element_add_pad (element, stream->sinkpad);
-  return stream->sinkpad;
+  gst_pad_set_active (stream->core.srcpad, TRUE);
+  gst_element_add_pad (element, stream->core.srcpad);
+  gst_pad_set_active (stream->core.sinkpad, TRUE);
+  gst_element_add_pad (element, stream->core.sinkpad);
+  return stream->core.sinkpad;
 }
 
 static void
@@ -931,91 +602,48 @@ gst_srtp_sdes_enc_release_pad (GstElement *element, GstPad *pad)
   GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (element);
   EncStream *stream = gst_pad_get_element_private (pad);
 
-  if (stream == NULL || stream->sinkpad != pad)
+  if (stream == NULL || stream->core.sinkpad != pad)
     return;
   g_mutex_lock (&self->streams_lock);
   self->streams = g_list_remove (self->streams, stream);
-  g_hash_table_remove (self->ids[stream->rtcp_pad ? 1 : 0], GUINT_TO_POINTER (stream->id));
+  g_hash_table_remove (self->ids[stream->core.rtcp_pad ? 1 : 0],
+      GUINT_TO_POINTER (stream->id));
   g_mutex_unlock (&self->streams_lock);
 
   /* Deactivating waits for the streaming thread to leave chain. */
-  gst_pad_set_active (stream->sinkpad, FALSE);
-  gst_pad_set_active (stream->srcpad, FALSE);
-  gst_element_remove_pad (element, stream->srcpad);
-  gst_element_remove_pad (element, stream->sinkpad);
+  gst_pad_set_active (stream->core.sinkpad, FALSE);
+  gst_pad_set_active (stream->core.srcpad, FALSE);
+  gst_element_remove_pad (element, stream->core.srcpad);
+  gst_element_remove_pad (element, stream->core.sinkpad);
   enc_stream_free (stream);
-}
-
-static GstIterator *
-gst_srtp_sdes_enc_iterate_internal_links (GstPad *pad, GstObject *parent)
-{
-  EncStream *stream = gst_pad_get_element_private (pad);
-  GValue v = G_VALUE_INIT;
-  GstIterator *it;
-
-  if (stream == NULL)
-    return NULL;
-  g_value_init (&v, GST_TYPE_PAD);
-  g_value_set_object (&v, pad == stream->sinkpad ? stream->srcpad : stream->sinkpad);
-  it = gst_iterator_new_single (GST_TYPE_PAD, &v);
-  g_value_unset (&v);
-  return it;
-}
-
-static gboolean
-gst_srtp_sdes_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
-{
-  EncStream *stream = gst_pad_get_element_private (pad);
-
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
-    GstCaps *caps, *out;
-    gboolean ret;
-
-    gst_event_parse_caps (event, &caps);
-    out = gst_srtp_sdes_transform_caps (caps, TRUE);
-    gst_event_unref (event);
-    ret = gst_pad_push_event (stream->srcpad, gst_event_new_caps (out));
-    gst_caps_unref (out);
-    return ret;
-  }
-  return gst_pad_event_default (pad, parent, event);
-}
-
-static gboolean
-gst_srtp_sdes_enc_query (GstPad *pad, GstObject *parent, GstQuery *query)
-{
-  EncStream *stream = gst_pad_get_element_private (pad);
-
-  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
-    if (pad == stream->sinkpad)
-      return gst_srtp_sdes_query_caps (pad, stream->srcpad, query, FALSE);
-    return gst_srtp_sdes_query_caps (pad, stream->sinkpad, query, TRUE);
-  }
-  return gst_pad_query_default (pad, parent, query);
 }
 
 /* ------------------------------------------------------------------------- */
 /* Streaming                                                                  */
 /* ------------------------------------------------------------------------- */
 
-/* Makes the stream's libsrtp2 session match the element's current key.
- * Must be called with the stream lock. The common case is one atomic
- * read; only a new key (or the first packet) takes the object lock.
- * Returns the MKI index to use, or -1 when there is no usable key. */
-static gint
-enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
+/* Makes the stream's libsrtp2 session match the element's current key and
+ * notes the MKI index to use (stream->mki_index). Must be called with the
+ * stream lock. The common case is one atomic read; only a new key (or the
+ * first packet) takes the object lock. FALSE: there is no usable key. */
+static gboolean
+enc_prepare (GstSrtpSdesStream *core, GError **error)
 {
-  GstSrtpSdesEncPad *pad = (GstSrtpSdesEncPad *) stream->sinkpad;
+  EncStream *stream = (EncStream *) core;
+  GstSrtpSdesEnc *self = (GstSrtpSdesEnc *) core->element;
+  GstSrtpSdesEncPad *pad = (GstSrtpSdesEncPad *) core->sinkpad;
   GstSrtpSdesKey *key = NULL, *pad_key;
   guint key_gen, pad_key_gen, window, mki_index;
   srtp_t session;
 
-  stream->pin_gen = (guint) g_atomic_int_get (&self->pin_gen);
+  core->pin_gen = (guint) g_atomic_int_get (&self->ring.pin_gen);
+  core->rekey_resets_roc = g_atomic_int_get (&self->rekey_roc) == GST_SRTP_SDES_REKEY_ROC_RESET;
   if (G_LIKELY (stream->session != NULL &&
           stream->key_gen == (guint) g_atomic_int_get (&self->key_gen) &&
           stream->pad_key_gen == (guint) g_atomic_int_get (&pad->key_gen))) {
     mki_index = (guint) g_atomic_int_get (&self->mki_index);
-    return MIN (mki_index, stream->key->n_keys - 1);
+    stream->mki_index = MIN (mki_index, stream->key->n_keys - 1);
+    return TRUE;
   }
 
   /* The pad's own key wins; without one the element's key is used. */
@@ -1027,10 +655,10 @@ enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
   GST_OBJECT_LOCK (self);
   if (pad_key == NULL && !ensure_key_locked (self, error)) {
     GST_OBJECT_UNLOCK (self);
-    return -1;
+    return FALSE;
   }
   key_gen = (guint) self->key_gen;
-  window = self->replay_window_size;
+  window = self->ring.replay_window_size;
   mki_index = (guint) self->mki_index;
   if (pad_key != NULL) {
     if (stream->session == NULL || stream->key != pad_key)
@@ -1045,210 +673,180 @@ enc_stream_prepare (GstSrtpSdesEnc *self, EncStream *stream, GError **error)
     session = gst_srtp_sdes_key_create_session (key, ssrc_any_outbound, 0, window, error);
     if (session == NULL) {
       gst_srtp_sdes_key_unref (key);
-      return -1;
+      return FALSE;
     }
     if (stream->session)
       srtp_dealloc (stream->session);
     gst_srtp_sdes_key_unref (stream->key);
     stream->session = session;
     stream->key = key;
-    stream->window = window;
+    core->window = window;
     /* Streams of known SSRCs are re-added lazily with their ROC. */
-    stream->session_gen++;
+    core->session_gen++;
     GST_DEBUG_OBJECT (self, "stream %u now uses %s", stream->id, key->redacted);
   }
   stream->key_gen = key_gen;
   stream->pad_key_gen = pad_key_gen;
-  return MIN (mki_index, stream->key->n_keys - 1);
+  stream->mki_index = MIN (mki_index, stream->key->n_keys - 1);
+  return TRUE;
 }
 
-/* The per-SSRC state of a packet; the previous packet's in the common case.
- * Stream lock. */
-static GstSrtpSdesSsrc *
-enc_stream_ssrc (EncStream *stream, guint32 ssrc, gboolean rtcp)
+/* Some SSRC has a key of its own: finds the session of this
+ * packet's SSRC (or NULL, the pad's) before room is made for its trailer.
+ * FALSE: not an RTP/RTCP packet. Stream lock. */
+static gboolean
+enc_find_pin (EncStream *stream, GstBuffer *buf, GstSrtpSdesSession **pin)
 {
-  GstSrtpSdesSsrc **last = rtcp ? &stream->last_rtcp : &stream->last_rtp;
-  GHashTable *table = rtcp ? stream->rtcp_ssrcs : stream->rtp_ssrcs;
-  GstSrtpSdesSsrc *state = *last;
+  GstSrtpSdesStream *core = &stream->core;
+  guint8 hdr[12];
+  gsize n = gst_buffer_extract (buf, 0, hdr, sizeof (hdr));
+  gboolean is_rtcp = core->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (hdr, n);
+  GstSrtpSdesSsrc *state;
 
-  if (G_LIKELY (state != NULL && state->ssrc == ssrc))
-    return state;
-  state = g_hash_table_lookup (table, GUINT_TO_POINTER (ssrc));
-  if (state == NULL) {
-    state = gst_srtp_sdes_ssrc_new (ssrc, rtcp);
-    state->session_gen = stream->session_gen;
-    g_hash_table_insert (table, GUINT_TO_POINTER (ssrc), state);
+  if (n < 8 || (hdr[0] & 0xc0) != 0x80 || (!is_rtcp && n < 12))
+    return FALSE;
+  state = gst_srtp_sdes_stream_ssrc (core, GST_READ_UINT32_BE (hdr + (is_rtcp ? 4 : 8)),
+      is_rtcp);
+  if (state->pin_gen != core->pin_gen) {
+    gboolean was_pinned = state->pinned != NULL;
+
+    gst_srtp_sdes_stream_resolve_pin (core, state,
+        is_rtcp ? 0 : GST_READ_UINT16_BE (hdr + 2));
+    /* Back on the pad's session: re-add the SSRC there with its ROC. */
+    if (was_pinned && state->pinned == NULL)
+      state->session_gen = core->session_gen - 1;
   }
-  *last = state;
-  return state;
+  *pin = state->pinned;
+  return TRUE;
 }
 
-/* Issue 9: looks up the key given for this SSRC alone (one hash lookup,
- * only when the per-SSRC keys changed since the SSRC last looked) and
- * makes its session, carrying the SSRC's ROC into it (PEERS §2.1). Stream
- * lock; takes the object lock briefly. */
-static void
-enc_resolve_pin (GstSrtpSdesEnc *self, EncStream *stream, GstSrtpSdesSsrc *state,
-                 guint16 seq)
+/* RFC 3711 §9.2: counts the packet against the master key's lifetime;
+ * FALSE when it must be dropped. Stream lock. */
+static gboolean
+enc_count (GstSrtpSdesKey *key, guint mki_index, gboolean rtcp, GstSrtpSdesSsrc *state,
+           GSList **messages)
 {
-  GHashTable *pins = stream->ssrc_sessions[state->rtcp ? 1 : 0];
-  EncPin *pin = g_hash_table_lookup (pins, GUINT_TO_POINTER (state->ssrc));
-  g_autoptr (GError) error = NULL;
-  GstSrtpSdesKey *key;
-  srtp_t session;
+  guint64 used, hard;
+  GstSrtpSdesLimit limit = gst_srtp_sdes_key_count (key, mki_index, rtcp, &used, &hard);
 
-  state->pin_gen = stream->pin_gen;
-  GST_OBJECT_LOCK (self);
-  key = g_hash_table_lookup (self->ssrc_keys, GUINT_TO_POINTER (state->ssrc));
-  if (key != NULL)
-    gst_srtp_sdes_key_ref (key);
-  GST_OBJECT_UNLOCK (self);
-
-  if (pin != NULL && pin->key == key) {
-    state->pinned = pin;
-    gst_srtp_sdes_key_unref (key);
-    return;
-  }
-  if (pin != NULL) {
-    state->pinned = NULL;
-    g_hash_table_remove (pins, GUINT_TO_POINTER (state->ssrc));
-  }
-  if (key == NULL)
-    return;
-  /* The SSRC's own stream, not a template to clone. */
-  session = gst_srtp_sdes_key_create_session (key, ssrc_specific, state->ssrc, stream->window,
-      &error);
-  if (session == NULL) {
-    GST_WARNING_OBJECT (self, "SSRC %08x: %s", state->ssrc, error->message);
-    gst_srtp_sdes_key_unref (key);
-    return;
-  }
-  if (!state->rtcp) {
-    guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
-
-    if (roc != 0)
-      srtp_set_stream_roc (session, state->ssrc, roc);
-  }
-  pin = g_new0 (EncPin, 1);
-  pin->key = key;
-  pin->session = session;
-  g_hash_table_insert (pins, GUINT_TO_POINTER (state->ssrc), pin);
-  state->pinned = pin;
-  GST_DEBUG_OBJECT (self, "SSRC %08x: own key %s", state->ssrc, key->redacted);
+  if (G_LIKELY (limit == GST_SRTP_SDES_LIMIT_OK))
+    return TRUE;
+  if (limit != GST_SRTP_SDES_LIMIT_EXHAUSTED)
+    *messages = g_slist_append (*messages,
+        gst_srtp_sdes_key_limit_message (key, limit, mki_index, rtcp, used, hard));
+  if (limit == GST_SRTP_SDES_LIMIT_SOFT)
+    return TRUE;
+  state->limit_drops++;
+  GST_LOG ("SSRC %08x: key lifetime reached, dropping", state->ssrc);
+  return FALSE;
 }
 
-/* Protects one packet in place. Must be called with the stream lock.
- * Takes ownership of @buf; returns the packet to push or NULL (dropped).
- * Messages to post after unlocking are appended to @messages.
+/* Makes room for the trailer of what the pad carries and maps the packet's
+ * single memory writable (map->memory); an RTCP packet muxed on an RTP pad
+ * (RFC 5761) may need more room (E flag + SRTCP index). FALSE, unmapped:
+ * not an RTP/RTCP packet. Stream lock. */
+static gboolean
+enc_map (GstSrtpSdesStream *core, GstSrtpSdesKey *key, GstBuffer **bufp, gsize size,
+         GstMapInfo *map, gboolean *rtcp)
+{
+  guint trailer = gst_srtp_sdes_key_trailer_len (key, core->rtcp_pad);
+
+  *bufp = gst_srtp_sdes_buffer_make_room (*bufp, trailer, core->pool);
+  if (G_UNLIKELY (!gst_memory_map (gst_buffer_peek_memory (*bufp, 0), map,
+              GST_MAP_READWRITE)))
+    return FALSE;
+  if (G_UNLIKELY ((map->data[0] & 0xc0) != 0x80))
+    goto unmap;
+  *rtcp = core->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (map->data, size);
+  if (G_UNLIKELY (*rtcp && !core->rtcp_pad &&
+          gst_srtp_sdes_key_trailer_len (key, TRUE) > trailer)) {
+    gst_memory_unmap (map->memory, map);
+    gst_srtp_sdes_buffer_set_packet_size (*bufp, size);
+    *bufp = gst_srtp_sdes_buffer_make_room (*bufp, gst_srtp_sdes_key_trailer_len (key, TRUE),
+        core->pool);
+    if (!gst_memory_map (gst_buffer_peek_memory (*bufp, 0), map, GST_MAP_READWRITE))
+      return FALSE;
+  }
+  if (G_UNLIKELY (!*rtcp && size < 12))
+    goto unmap;
+  return TRUE;
+
+unmap:
+  gst_memory_unmap (map->memory, map);
+  return FALSE;
+}
+
+/* Protects one packet in place. Must be called with the stream lock, after
+ * enc_prepare. Takes ownership of @buf; returns the packet to push or NULL
+ * (dropped). Messages to post after unlocking are appended to @messages.
  *
- * Issue 9: the hot path maps the packet once, works on the bytes in the
+ * The hot path maps the packet once, works on the bytes in the
  * buffer's own memory (room for the trailer taken from the block, or a
  * pool buffer), and does nothing per packet beyond counter increments. */
 static GstBuffer *
-enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
-             GstBuffer *buf, GSList **messages)
+enc_protect (GstSrtpSdesStream *core, GstBuffer *buf, GSList **messages)
 {
+  EncStream *stream = (EncStream *) core;
+  GstSrtpSdesEnc *self = (GstSrtpSdesEnc *) core->element;
   GstSrtpSdesKey *key = stream->key;
   srtp_t session = stream->session;
-  EncPin *pin = NULL;
+  guint mki_index = stream->mki_index;
+  GstSrtpSdesSession *pin = NULL;
   gsize size = gst_buffer_get_size (buf);
   gboolean rtcp;
   guint32 ssrc;
   guint16 seq = 0;
   GstSrtpSdesSsrc *state;
-  GstSrtpSdesLimit limit;
-  guint64 used, hard;
-  GstMemory *mem;
   GstMapInfo map;
   gint len;
-  guint trailer;
+  gboolean reset_roc = FALSE;
   srtp_err_status_t err;
 
   if (G_UNLIKELY (size < 8 || size > G_MAXINT - 256))
     goto invalid;
-  if (G_UNLIKELY (stream->pin_gen != 0)) {
-    /* Some SSRC has a key of its own: find this packet's before making
-     * room for its trailer. */
-    guint8 hdr[12];
-    gsize n = gst_buffer_extract (buf, 0, hdr, sizeof (hdr));
-    gboolean is_rtcp = stream->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (hdr, n);
-
-    if (n < 8 || (hdr[0] & 0xc0) != 0x80 || (!is_rtcp && n < 12))
+  if (G_UNLIKELY (core->pin_gen != 0)) {
+    if (!enc_find_pin (stream, buf, &pin))
       goto invalid;
-    state = enc_stream_ssrc (stream, GST_READ_UINT32_BE (hdr + (is_rtcp ? 4 : 8)), is_rtcp);
-    if (state->pin_gen != stream->pin_gen) {
-      gboolean was_pinned = state->pinned != NULL;
-
-      enc_resolve_pin (self, stream, state, is_rtcp ? 0 : GST_READ_UINT16_BE (hdr + 2));
-      /* Back on the pad's session: re-add the SSRC there with its ROC. */
-      if (was_pinned && state->pinned == NULL)
-        state->session_gen = stream->session_gen - 1;
-    }
-    pin = state->pinned;
     if (pin != NULL) {
       key = pin->key;
       session = pin->session;
       mki_index = MIN ((guint) g_atomic_int_get (&self->mki_index), key->n_keys - 1);
     }
   }
-  /* Room for the trailer of what the pad carries; an RTCP packet muxed on
-   * an RTP pad (RFC 5761) may need more (E flag + SRTCP index). */
-  trailer = gst_srtp_sdes_key_trailer_len (key, stream->rtcp_pad);
-  buf = gst_srtp_sdes_buffer_make_room (buf, trailer, stream->pool);
-  mem = gst_buffer_peek_memory (buf, 0);
-  if (G_UNLIKELY (!gst_memory_map (mem, &map, GST_MAP_READWRITE)))
+  if (G_UNLIKELY (!enc_map (core, key, &buf, size, &map, &rtcp)))
     goto invalid;
-  if (G_UNLIKELY ((map.data[0] & 0xc0) != 0x80))
-    goto invalid_mapped;
-  rtcp = stream->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (map.data, size);
-  if (G_UNLIKELY (rtcp && !stream->rtcp_pad &&
-          gst_srtp_sdes_key_trailer_len (key, TRUE) > trailer)) {
-    gst_memory_unmap (mem, &map);
-    gst_srtp_sdes_buffer_set_packet_size (buf, size);
-    buf = gst_srtp_sdes_buffer_make_room (buf, gst_srtp_sdes_key_trailer_len (key, TRUE),
-        stream->pool);
-    mem = gst_buffer_peek_memory (buf, 0);
-    if (!gst_memory_map (mem, &map, GST_MAP_READWRITE))
-      goto invalid;
-  }
-  if (G_UNLIKELY (!rtcp && size < 12))
-    goto invalid_mapped;
   ssrc = GST_READ_UINT32_BE (map.data + (rtcp ? 4 : 8));
   if (!rtcp)
     seq = GST_READ_UINT16_BE (map.data + 2);
 
-  state = enc_stream_ssrc (stream, ssrc, rtcp);
+  state = gst_srtp_sdes_stream_ssrc (core, ssrc, rtcp);
   if (G_UNLIKELY (state->key != key)) {
+    reset_roc = gst_srtp_sdes_stream_rekey_resets_roc (core, state, key);
     gst_srtp_sdes_key_unref (state->key);
     state->key = gst_srtp_sdes_key_ref (key);
   }
 
-  /* RFC 3711 §9.2: count against the master key's lifetime first. */
-  limit = gst_srtp_sdes_key_count (key, mki_index, rtcp, &used, &hard);
-  if (G_UNLIKELY (limit != GST_SRTP_SDES_LIMIT_OK)) {
-    if (limit != GST_SRTP_SDES_LIMIT_EXHAUSTED)
-      *messages = g_slist_append (*messages,
-          gst_srtp_sdes_key_limit_message (key, limit, mki_index, rtcp, used, hard));
-    if (limit == GST_SRTP_SDES_LIMIT_HARD || limit == GST_SRTP_SDES_LIMIT_EXHAUSTED) {
-      state->limit_drops++;
-      GST_LOG_OBJECT (self, "SSRC %08x: key lifetime reached, dropping", ssrc);
-      gst_memory_unmap (mem, &map);
-      gst_buffer_unref (buf);
-      return NULL;
-    }
+  if (G_UNLIKELY (!enc_count (key, mki_index, rtcp, state, messages))) {
+    gst_memory_unmap (map.memory, &map);
+    gst_buffer_unref (buf);
+    return NULL;
   }
 
-  /* PEERS §2.1 / RFC 4568 §7.1.4: after a rekey the SSRC keeps its ROC.
-   * The new session learns it before this SSRC's first packet. */
-  if (G_UNLIKELY (pin == NULL && state->session_gen != stream->session_gen)) {
-    if (!rtcp) {
+  /* RFC 4568 §7.1.4: after a rekey the SSRC keeps its ROC. The new
+   * session learns it before this SSRC's first packet. With rekey-roc
+   * "reset" the new key starts at ROC 0: nothing to tell the session,
+   * whose stream for the SSRC starts there. */
+  if (G_UNLIKELY (pin == NULL && state->session_gen != core->session_gen)) {
+    if (reset_roc) {
+      gst_srtp_sdes_ssrc_set_roc (state, 0, seq);
+    } else if (!rtcp) {
       guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
 
       if (roc != 0 && gst_srtp_sdes_key_add_stream (key, stream->session, ssrc,
-              stream->window))
+              core->window))
         srtp_set_stream_roc (stream->session, ssrc, roc);
     }
-    state->session_gen = stream->session_gen;
+    state->session_gen = core->session_gen;
   }
 
   len = (gint) size;
@@ -1258,7 +856,7 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
   else
     err = srtp_protect_mki (session, map.data, &len,
         key->mki_size > 0, mki_index);
-  gst_memory_unmap (mem, &map);
+  gst_memory_unmap (map.memory, &map);
 
   if (G_UNLIKELY (err != srtp_err_status_ok)) {
     if (err == srtp_err_status_replay_fail || err == srtp_err_status_replay_old)
@@ -1278,98 +876,10 @@ enc_protect (GstSrtpSdesEnc *self, EncStream *stream, guint mki_index,
     gst_srtp_sdes_ssrc_track_seq (state, seq);
   return buf;
 
-invalid_mapped:
-  gst_memory_unmap (mem, &map);
 invalid:
-  stream->invalid_drops++;
-  GST_LOG_OBJECT (self, "dropping a %" G_GSIZE_FORMAT "-byte packet that is not RTP/RTCP",
-      size);
+  gst_srtp_sdes_stream_drop_invalid (core, size);
   gst_buffer_unref (buf);
   return NULL;
-}
-
-static void
-post_key_error (GstSrtpSdesEnc *self, const GError *error)
-{
-  GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("No usable SRTP key"),
-      ("%s", error ? error->message : "unknown"));
-}
-
-static GstFlowReturn
-gst_srtp_sdes_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
-{
-  /* No GObject cast check per packet: the pad's parent is this element. */
-  GstSrtpSdesEnc *self = (GstSrtpSdesEnc *) parent;
-  EncStream *stream = gst_pad_get_element_private (pad);
-  g_autoptr (GError) error = NULL;
-  GSList *messages = NULL;
-  gint mki_index;
-
-  g_mutex_lock (&stream->lock);
-  mki_index = enc_stream_prepare (self, stream, &error);
-  if (G_LIKELY (mki_index >= 0))
-    buf = enc_protect (self, stream, (guint) mki_index, buf, &messages);
-  g_mutex_unlock (&stream->lock);
-
-  if (G_UNLIKELY (mki_index < 0)) {
-    gst_buffer_unref (buf);
-    post_key_error (self, error);
-    return GST_FLOW_ERROR;
-  }
-  if (G_UNLIKELY (messages != NULL))
-    gst_srtp_sdes_post_messages (GST_ELEMENT (self), messages);
-  if (buf == NULL)
-    return GST_FLOW_OK;
-  return gst_pad_push (stream->srcpad, buf);
-}
-
-typedef struct {
-  GstSrtpSdesEnc *self;
-  EncStream *stream;
-  guint mki_index;
-  GSList *messages;
-} EncListData;
-
-static gboolean
-enc_list_protect (GstBuffer **buf, guint idx, gpointer user_data)
-{
-  EncListData *data = user_data;
-
-  *buf = enc_protect (data->self, data->stream, data->mki_index, *buf, &data->messages);
-  return TRUE;
-}
-
-static GstFlowReturn
-gst_srtp_sdes_enc_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
-{
-  GstSrtpSdesEnc *self = (GstSrtpSdesEnc *) parent;
-  EncStream *stream = gst_pad_get_element_private (pad);
-  g_autoptr (GError) error = NULL;
-  EncListData data = { self, stream, 0, NULL };
-  gint mki_index;
-
-  list = gst_buffer_list_make_writable (list);
-  /* One lock take and one key check for the whole list. */
-  g_mutex_lock (&stream->lock);
-  mki_index = enc_stream_prepare (self, stream, &error);
-  if (G_LIKELY (mki_index >= 0)) {
-    data.mki_index = (guint) mki_index;
-    gst_buffer_list_foreach (list, enc_list_protect, &data);
-  }
-  g_mutex_unlock (&stream->lock);
-
-  if (G_UNLIKELY (mki_index < 0)) {
-    gst_buffer_list_unref (list);
-    post_key_error (self, error);
-    return GST_FLOW_ERROR;
-  }
-  if (G_UNLIKELY (data.messages != NULL))
-    gst_srtp_sdes_post_messages (GST_ELEMENT (self), data.messages);
-  if (gst_buffer_list_length (list) == 0) {
-    gst_buffer_list_unref (list);
-    return GST_FLOW_OK;
-  }
-  return gst_pad_push_list (stream->srcpad, list);
 }
 
 static GstStateChangeReturn
@@ -1378,6 +888,8 @@ gst_srtp_sdes_enc_change_state (GstElement *element, GstStateChange transition)
   GstSrtpSdesEnc *self = GST_SRTP_SDES_ENC (element);
   GstStateChangeReturn ret;
 
+  if (!gst_srtp_sdes_keyring_may_start (&self->ring, transition))
+    return GST_STATE_CHANGE_FAILURE;
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     g_autoptr (GError) error = NULL;
     gboolean ok;
@@ -1386,7 +898,8 @@ gst_srtp_sdes_enc_change_state (GstElement *element, GstStateChange transition)
     ok = ensure_key_locked (self, &error);
     GST_OBJECT_UNLOCK (self);
     if (!ok) {
-      post_key_error (self, error);
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("No usable SRTP key"),
+          ("%s", error->message));
       return GST_STATE_CHANGE_FAILURE;
     }
   }

@@ -15,4 +15,8 @@ G_DECLARE_FINAL_TYPE (GstSrtpSdesEnc, gst_srtp_sdes_enc, GST, SRTP_SDES_ENC, Gst
 
 GST_ELEMENT_REGISTER_DECLARE (srtpsdesenc);
 
+/* Plugin-internal (not exported, gst/plugin.map). */
+typedef struct _GstSrtpSdesKeyring GstSrtpSdesKeyring;
+GstSrtpSdesKeyring *gst_srtp_sdes_enc_get_keyring (GstSrtpSdesEnc *self);
+
 G_END_DECLS

@@ -25,4 +25,4 @@ plugin_init (GstPlugin *plugin)
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, srtpsdes,
     "SRTP with RFC 4568 SDES a=crypto keys (libsrtp2)", plugin_init,
-    PACKAGE_VERSION, "LGPL", "srtpsdes", "https://example.invalid/srtpsdes")
+    PACKAGE_VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -1,15 +1,15 @@
-/* srtpsdes — libsrtp2 glue shared by srtpsdesenc and srtpsdesdec
+/* srtpsdes — keys: an a=crypto value made ready for libsrtp2
  *
  * Copyright (C) 2026 srtpsdes developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 /* The one place that turns an RFC 4568 a=crypto value into libsrtp2
- * policies, knows which suites and session parameters libsrtp2 can do, and
- * shapes stats and element messages. Nothing here logs key material: the
- * only printable form of a key is GstSrtpSdesKey.redacted. */
+ * policies and knows which suites and session parameters libsrtp2 can do.
+ * Nothing here logs key material: the only printable form of a key is
+ * GstSrtpSdesKey.redacted. */
 
-#include "gstsrtpsdes.h"
+#include "gstsrtpsdeskey.h"
 
 #include <string.h>
 
@@ -17,7 +17,8 @@
 #include "srtpsdes-backend.h"
 #endif
 
-GST_DEBUG_CATEGORY_STATIC (gst_srtp_sdes_debug);
+/* Shared with gstsrtpsdesbuffer.c. */
+GST_DEBUG_CATEGORY (gst_srtp_sdes_debug);
 #define GST_CAT_DEFAULT gst_srtp_sdes_debug
 
 G_DEFINE_QUARK (gst-srtp-sdes-error-quark, gst_srtp_sdes_error)
@@ -125,7 +126,7 @@ gst_srtp_sdes_init_once (void)
     err = srtp_init ();
     if (err != srtp_err_status_ok)
       GST_DEBUG ("srtp_init: %s (already initialised?)", gst_srtp_sdes_err_to_string (err));
-    /* Issue 9: OpenSSL-backed AES-CM/HMAC-SHA1 (and GCM) inside libsrtp2,
+    /* OpenSSL-backed AES-CM/HMAC-SHA1 (and GCM) inside libsrtp2,
      * before the probe below creates the first session. Process-wide and
      * never fatal: without it libsrtp2's own crypto stays in use
      * (docs/backend.md; SRTPSDES_CRYPTO_BACKEND=stock turns it off). */
@@ -158,6 +159,39 @@ gst_srtp_sdes_suite_supported (SdesCryptoSuite suite)
 {
   gst_srtp_sdes_init_once ();
   return suite < SDES_CRYPTO_SUITE_N && suite_supported[suite];
+}
+
+/**
+ * GstSrtpSdesSuite:
+ *
+ * The #SdesCryptoSuite values this libsrtp2 build implements, with their
+ * numbers, names and nicks: SdesCryptoSuite lists every suite of RFC 4568
+ * and RFC 6188, F8 and AES_192 among them, which the elements refuse
+ * (libsrtp2 has no f8 mode, and its AES-192 key derivation is not RFC
+ * 6188's). Made from the runtime probe, so gst-inspect lists only suites
+ * that work.
+ *
+ * Since: 0.1
+ */
+GType
+gst_srtp_sdes_suite_get_type (void)
+{
+  static gsize type = 0;
+
+  if (g_once_init_enter (&type)) {
+    GEnumClass *all = g_type_class_ref (SDES_TYPE_CRYPTO_SUITE);
+    /* Lives as long as the type, that is the process. */
+    GEnumValue *values = g_new0 (GEnumValue, all->n_values + 1);
+    guint n = 0;
+
+    for (guint i = 0; i < all->n_values; i++) {
+      if (gst_srtp_sdes_suite_supported (all->values[i].value))
+        values[n++] = all->values[i];
+    }
+    /* The class holds the names and nicks: keep it. */
+    g_once_init_leave (&type, g_enum_register_static ("GstSrtpSdesSuite", values));
+  }
+  return type;
 }
 
 const gchar *
@@ -323,176 +357,6 @@ gst_srtp_sdes_key_new (const gchar *text, GError **error)
   return gst_srtp_sdes_key_new_from_attr (attr, error);
 }
 
-/* Stock srtpdec caps fields -> the suite they describe. */
-static gboolean
-caps_to_suite (const gchar *cipher, const gchar *auth, gsize key_len,
-               SdesCryptoSuite *suite, gboolean *unencrypted, gboolean *unauthenticated)
-{
-  gboolean aes256 = FALSE, tag32 = FALSE;
-
-  *unencrypted = g_strcmp0 (cipher, "null") == 0;
-  *unauthenticated = g_strcmp0 (auth, "null") == 0;
-
-  if (g_strcmp0 (cipher, "aes-128-gcm") == 0) {
-    *suite = SDES_CRYPTO_SUITE_AEAD_AES_128_GCM;
-    *unauthenticated = FALSE;
-    return TRUE;
-  }
-  if (g_strcmp0 (cipher, "aes-256-gcm") == 0) {
-    *suite = SDES_CRYPTO_SUITE_AEAD_AES_256_GCM;
-    *unauthenticated = FALSE;
-    return TRUE;
-  }
-  if (g_strcmp0 (cipher, "aes-256-icm") == 0)
-    aes256 = TRUE;
-  else if (*unencrypted)
-    aes256 = key_len == 46;
-  else if (g_strcmp0 (cipher, "aes-128-icm") != 0)
-    return FALSE;
-
-  if (g_strcmp0 (auth, "hmac-sha1-32") == 0)
-    tag32 = TRUE;
-  else if (!*unauthenticated && g_strcmp0 (auth, "hmac-sha1-80") != 0)
-    return FALSE;
-  if (*unencrypted && *unauthenticated)
-    return FALSE;
-
-  if (aes256)
-    *suite = tag32 ? SDES_CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_32 :
-        SDES_CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80;
-  else
-    *suite = tag32 ? SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32 :
-        SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80;
-  return TRUE;
-}
-
-/**
- * gst_srtp_sdes_key_new_from_caps:
- * @s: caps structure with the stock srtpdec fields srtp-key, srtp-cipher,
- *   srtp-auth, srtcp-cipher, srtcp-auth
- * @error: a #GError
- *
- * Compatibility with stock srtpdec users: the key given as a GstBuffer in
- * caps is turned into an a=crypto value and goes through the same parser
- * and checks as every other key.
- *
- * Returns: (transfer full) (nullable): the key, or %NULL with @error set.
- */
-GstSrtpSdesKey *
-gst_srtp_sdes_key_new_from_caps (const GstStructure *s, GError **error)
-{
-  const GValue *v = gst_structure_get_value (s, "srtp-key");
-  const gchar *srtp_cipher = gst_structure_get_string (s, "srtp-cipher");
-  const gchar *srtp_auth = gst_structure_get_string (s, "srtp-auth");
-  const gchar *srtcp_cipher = gst_structure_get_string (s, "srtcp-cipher");
-  const gchar *srtcp_auth = gst_structure_get_string (s, "srtcp-auth");
-  GstBuffer *buf;
-  GstMapInfo map;
-  SdesCryptoSuite suite, rtcp_suite;
-  gboolean unenc, unauth, rtcp_unenc, rtcp_unauth;
-  g_autofree gchar *b64 = NULL;
-  GString *text;
-  gsize mki_len_first = 0;
-  GstSrtpSdesKey *key = NULL;
-
-  if (v == NULL || !GST_VALUE_HOLDS_BUFFER (v) || srtp_cipher == NULL ||
-      srtp_auth == NULL) {
-    g_set_error_literal (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
-        "caps need srtp-key, srtp-cipher and srtp-auth");
-    return NULL;
-  }
-  buf = gst_value_get_buffer (v);
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    g_set_error_literal (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
-        "cannot read srtp-key");
-    return NULL;
-  }
-  if (!caps_to_suite (srtp_cipher, srtp_auth, map.size, &suite, &unenc, &unauth) ||
-      !caps_to_suite (srtcp_cipher ? srtcp_cipher : srtp_cipher,
-          srtcp_auth ? srtcp_auth : srtp_auth, map.size, &rtcp_suite,
-          &rtcp_unenc, &rtcp_unauth) || rtcp_unauth) {
-    gst_buffer_unmap (buf, &map);
-    g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
-        "no SDES suite for srtp-cipher=%s srtp-auth=%s srtcp-cipher=%s srtcp-auth=%s",
-        srtp_cipher, srtp_auth, srtcp_cipher ? srtcp_cipher : "(same)",
-        srtcp_auth ? srtcp_auth : "(same)");
-    return NULL;
-  }
-  gst_buffer_unmap (buf, &map);
-
-  /* Stock srtpdec: "mki" gives the first key an MKI, then "srtp-key2" +
-   * "mki2" ... "srtp-key15" + "mki15" add keys (RFC 3711 §8.1: one MKI per
-   * master key). In a=crypto they are key-params "inline:<key>|<mki>:<len>"
-   * separated by ";" (RFC 4568 §9.2). */
-  /* Sized once for 16 key-params (about 100 bytes each): a reallocation
-   * would leave key text behind in freed memory. */
-  text = g_string_sized_new (4096);
-  g_string_append_printf (text, "1 %s ", sdes_crypto_suite_to_string (suite));
-  for (guint i = 0; i < SDES_CRYPTO_MAX_KEYS; i++) {
-    g_autofree gchar *key_field = i == 0 ? g_strdup ("srtp-key") :
-        g_strdup_printf ("srtp-key%u", i + 1);
-    g_autofree gchar *mki_field = i == 0 ? g_strdup ("mki") : g_strdup_printf ("mki%u", i + 1);
-    const GValue *kv = gst_structure_get_value (s, key_field);
-    const GValue *mv = gst_structure_get_value (s, mki_field);
-    guint64 mki_value = 0;
-    gsize mki_len = 0;
-
-    if (i > 0 && (mki_len_first == 0 || kv == NULL || mv == NULL))
-      break;
-    if (kv == NULL || !GST_VALUE_HOLDS_BUFFER (kv) ||
-        (mv != NULL && !GST_VALUE_HOLDS_BUFFER (mv)) ||
-        !gst_buffer_map (gst_value_get_buffer (kv), &map, GST_MAP_READ)) {
-      g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
-          "caps field %s or %s is not a buffer", key_field, mki_field);
-      goto done;
-    }
-    b64 = g_base64_encode (map.data, map.size);
-    gst_buffer_unmap (gst_value_get_buffer (kv), &map);
-    if (mv != NULL) {
-      GstBuffer *mki = gst_value_get_buffer (mv);
-
-      mki_len = gst_buffer_get_size (mki);
-      if (mki_len == 0 || mki_len > 128 || (i > 0 && mki_len != mki_len_first) ||
-          !gst_buffer_map (mki, &map, GST_MAP_READ)) {
-        g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
-            "caps field %s: MKIs are 1..128 bytes, all of one length", mki_field);
-        goto done;
-      }
-      /* a=crypto writes the MKI as a decimal number: longer MKIs must be
-       * zero-padded on the left (as RFC 3711 §3.1 sends them). */
-      for (gsize b = 0; b < mki_len; b++) {
-        if (b + 8 < mki_len && map.data[b] != 0) {
-          gst_buffer_unmap (mki, &map);
-          g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_BAD_CAPS,
-              "caps field %s: an MKI value wider than 64 bits cannot be written "
-              "in a=crypto", mki_field);
-          goto done;
-        }
-        mki_value = (mki_value << 8) | map.data[b];
-      }
-      gst_buffer_unmap (mki, &map);
-      if (i == 0)
-        mki_len_first = mki_len;
-    }
-    g_string_append_printf (text, "%sinline:%s", i > 0 ? ";" : "", b64);
-    if (mki_len > 0)
-      g_string_append_printf (text, "|%" G_GUINT64_FORMAT ":%" G_GSIZE_FORMAT, mki_value,
-          mki_len);
-    sdes_crypto_wipe (b64, strlen (b64));
-    g_clear_pointer (&b64, g_free);
-  }
-  g_string_append_printf (text, "%s%s%s", unenc ? " UNENCRYPTED_SRTP" : "",
-      rtcp_unenc ? " UNENCRYPTED_SRTCP" : "", unauth ? " UNAUTHENTICATED_SRTP" : "");
-  key = gst_srtp_sdes_key_new (text->str, error);
-
-done:
-  if (b64)
-    sdes_crypto_wipe (b64, strlen (b64));
-  sdes_crypto_wipe (text->str, text->len);
-  g_string_free (text, TRUE);
-  return key;
-}
-
 GstSrtpSdesKey *
 gst_srtp_sdes_key_ref (GstSrtpSdesKey *key)
 {
@@ -594,7 +458,7 @@ gst_srtp_sdes_key_fill_policy (const GstSrtpSdesKey *key,
  * Returns: (nullable): a libsrtp2 session with one stream for @key, or
  *   %NULL with @error set. A wildcard stream (ssrc_any_*) is a template
  *   that libsrtp2 clones per SSRC; an ssrc_specific one is the SSRC's own
- *   stream, which halves the memory of a per-SSRC key (issue 9: thousands
+ *   stream, which halves the memory of a per-SSRC key (a relay has thousands
  *   of them, one cache-missing stream each instead of template + clone).
  */
 srtp_t
@@ -722,280 +586,4 @@ gst_srtp_sdes_key_limit_message (const GstSrtpSdesKey *key,
       "rtcp", G_TYPE_BOOLEAN, rtcp,
       "packets", G_TYPE_UINT64, used,
       "limit", G_TYPE_UINT64, hard_limit, NULL);
-}
-
-/* ------------------------------------------------------------------------- */
-/* Per-SSRC state                                                             */
-/* ------------------------------------------------------------------------- */
-
-GstSrtpSdesSsrc *
-gst_srtp_sdes_ssrc_new (guint32 ssrc, gboolean rtcp)
-{
-  GstSrtpSdesSsrc *s = g_new0 (GstSrtpSdesSsrc, 1);
-
-  s->ssrc = ssrc;
-  s->rtcp = rtcp;
-  return s;
-}
-
-void
-gst_srtp_sdes_ssrc_free (GstSrtpSdesSsrc *s)
-{
-  gst_srtp_sdes_key_unref (s->key);
-  g_free (s);
-}
-
-/* RFC 3711 §3.3.1: the ROC a packet with sequence number @seq most likely
- * belongs to, given the highest index seen so far. */
-guint32
-gst_srtp_sdes_guess_roc (const GstSrtpSdesSsrc *s, guint16 seq)
-{
-  if (!s->seen)
-    return s->initial_roc;
-  if (s->highest_seq < 32768) {
-    if (seq > s->highest_seq && seq - s->highest_seq > 32768 && s->roc > 0)
-      return s->roc - 1;
-    return s->roc;
-  }
-  if (seq < s->highest_seq - 32768)
-    return s->roc + 1;
-  return s->roc;
-}
-
-void
-gst_srtp_sdes_ssrc_track_seq (GstSrtpSdesSsrc *s, guint16 seq)
-{
-  guint32 roc = gst_srtp_sdes_guess_roc (s, seq);
-
-  if (!s->seen || roc > s->roc || (roc == s->roc && seq > s->highest_seq)) {
-    s->roc = roc;
-    s->highest_seq = seq;
-    s->seen = TRUE;
-  }
-}
-
-GstStructure *
-gst_srtp_sdes_ssrc_to_structure (const GstSrtpSdesSsrc *s)
-{
-  return gst_structure_new ("application/x-srtpsdes-stream",
-      "ssrc", G_TYPE_UINT, s->ssrc,
-      "rtcp", G_TYPE_BOOLEAN, s->rtcp,
-      "packets", G_TYPE_UINT64, s->packets,
-      "bytes", G_TYPE_UINT64, s->bytes,
-      "auth-failures", G_TYPE_UINT64, s->auth_failures,
-      "replay-drops", G_TYPE_UINT64, s->replay_drops,
-      "unknown-key-drops", G_TYPE_UINT64, s->unknown_key_drops,
-      "limit-drops", G_TYPE_UINT64, s->limit_drops,
-      "invalid-drops", G_TYPE_UINT64, s->invalid_drops,
-      "roc", G_TYPE_UINT, s->roc,
-      "suite", G_TYPE_STRING, s->key ? s->key->attr->suite_name : NULL,
-      "tag", G_TYPE_UINT, s->key ? s->key->attr->tag : 0, NULL);
-}
-
-GstStructure *
-gst_srtp_sdes_secure_message (const GstSrtpSdesSsrc *s)
-{
-  return gst_structure_new ("srtpsdes-secure",
-      "ssrc", G_TYPE_UINT, s->ssrc,
-      "rtcp", G_TYPE_BOOLEAN, s->rtcp,
-      "suite", G_TYPE_STRING, s->key->attr->suite_name,
-      "tag", G_TYPE_UINT, s->key->attr->tag, NULL);
-}
-
-GstStructure *
-gst_srtp_sdes_auth_failure_message (const GstSrtpSdesSsrc *s, const gchar *reason)
-{
-  return gst_structure_new ("srtpsdes-auth-failure",
-      "ssrc", G_TYPE_UINT, s->ssrc,
-      "rtcp", G_TYPE_BOOLEAN, s->rtcp,
-      "reason", G_TYPE_STRING, reason,
-      "auth-failures", G_TYPE_UINT64, s->auth_failures,
-      "unknown-key-drops", G_TYPE_UINT64, s->unknown_key_drops, NULL);
-}
-
-/* ------------------------------------------------------------------------- */
-/* Caps and buffers                                                           */
-/* ------------------------------------------------------------------------- */
-
-static gboolean
-strip_key_fields (GQuark field, GValue *value, gpointer user_data)
-{
-  const gchar *name = g_quark_to_string (field);
-
-  /* Stock srtpenc/srtpdec key fields never leave the element. */
-  return !(g_str_has_prefix (name, "srtp-") || g_str_has_prefix (name, "srtcp-") ||
-      g_str_has_prefix (name, "mki") || g_str_equal (name, "roc"));
-}
-
-/**
- * gst_srtp_sdes_transform_caps:
- * @caps: (transfer none): caps
- * @to_secure: %TRUE for x-rtp -> x-srtp, %FALSE for x-srtp -> x-rtp
- *
- * Returns: (transfer full): @caps renamed, without srtp-* key fields.
- */
-GstCaps *
-gst_srtp_sdes_transform_caps (GstCaps *caps, gboolean to_secure)
-{
-  GstCaps *out;
-
-  if (gst_caps_is_any (caps))
-    return gst_caps_new_any ();
-  out = gst_caps_copy (caps);
-  for (guint i = 0; i < gst_caps_get_size (out); i++) {
-    GstStructure *s = gst_caps_get_structure (out, i);
-    const gchar *name = gst_structure_get_name (s);
-    gboolean rtcp = g_str_has_suffix (name, "rtcp");
-
-    if (to_secure)
-      gst_structure_set_name (s, rtcp ? "application/x-srtcp" : "application/x-srtp");
-    else
-      gst_structure_set_name (s, rtcp ? "application/x-rtcp" : "application/x-rtp");
-    gst_structure_filter_and_map_in_place (s, strip_key_fields, NULL);
-  }
-  return out;
-}
-
-gboolean
-gst_srtp_sdes_query_caps (GstPad *pad, GstPad *otherpad, GstQuery *query,
-                          gboolean to_secure)
-{
-  GstCaps *filter = NULL, *peer_filter = NULL, *peer, *result, *templ;
-
-  gst_query_parse_caps (query, &filter);
-  if (filter)
-    peer_filter = gst_srtp_sdes_transform_caps (filter, !to_secure);
-  peer = otherpad ? gst_pad_peer_query_caps (otherpad, peer_filter) : gst_caps_new_any ();
-  if (peer_filter)
-    gst_caps_unref (peer_filter);
-  result = gst_srtp_sdes_transform_caps (peer, to_secure);
-  gst_caps_unref (peer);
-  templ = gst_pad_get_pad_template_caps (pad);
-  peer = gst_caps_intersect_full (templ, result, GST_CAPS_INTERSECT_FIRST);
-  gst_caps_unref (templ);
-  gst_caps_unref (result);
-  if (filter) {
-    result = gst_caps_intersect_full (filter, peer, GST_CAPS_INTERSECT_FIRST);
-    gst_caps_unref (peer);
-    peer = result;
-  }
-  gst_query_set_caps_result (query, peer);
-  gst_caps_unref (peer);
-  return TRUE;
-}
-
-/**
- * gst_srtp_sdes_packet_pool:
- *
- * Issue 9: one process-wide pool of MTU + maximum trailer buffers for
- * packets that arrive without room for the SRTP trailer, so that those
- * need no malloc of their own either. Shared by every element: a
- * GstBufferPool owns a GstPoll (file descriptors), so one pool per pad
- * would run out of descriptors with thousands of streams. Buffers are
- * allocated on demand and recycled when downstream drops them.
- *
- * Returns: (transfer none): the active pool of
- *   %GST_SRTP_SDES_POOL_BUFFER_SIZE buffers, or %NULL if it cannot be
- *   activated (then every such packet gets a buffer of its own).
- */
-GstBufferPool *
-gst_srtp_sdes_packet_pool (void)
-{
-  static GstBufferPool *pool;
-
-  if (g_once_init_enter (&pool)) {
-    GstBufferPool *p = gst_buffer_pool_new ();
-    GstStructure *config = gst_buffer_pool_get_config (p);
-
-    gst_buffer_pool_config_set_params (config, NULL, GST_SRTP_SDES_POOL_BUFFER_SIZE, 0, 0);
-    if (!gst_buffer_pool_set_config (p, config) || !gst_buffer_pool_set_active (p, TRUE))
-      GST_WARNING ("cannot activate the packet pool; falling back to allocations");
-    /* Lives as long as the process, like the plugin. */
-    GST_OBJECT_FLAG_SET (p, GST_OBJECT_FLAG_MAY_BE_LEAKED);
-    g_once_init_leave (&pool, p);
-  }
-  return gst_buffer_pool_is_active (pool) ? pool : NULL;
-}
-
-/**
- * gst_srtp_sdes_buffer_make_room:
- * @buf: (transfer full): a packet
- * @extra: bytes to append
- * @pool: (nullable): where to take a buffer from when @buf has no room
- *
- * Grows @buf by @extra bytes in place when it is writable and has one
- * memory block we own alone with room behind the data: the common case
- * (udpsrc and most payloaders allocate MTU-sized blocks). Otherwise the
- * packet is copied once into a buffer of @pool (when it fits) or, for
- * oversized packets, a buffer of its own (metadata kept).
- *
- * Returns: (transfer full): a writable buffer of size + @extra bytes in
- *   one memory block that it owns alone.
- */
-GstBuffer *
-gst_srtp_sdes_buffer_make_room (GstBuffer *buf, gsize extra, GstBufferPool *pool)
-{
-  gsize size = gst_buffer_get_size (buf);
-  GstBuffer *out = NULL;
-  GstMemory *mem;
-  GstMapInfo map;
-
-  if (G_LIKELY (gst_buffer_is_writable (buf) && gst_buffer_n_memory (buf) == 1)) {
-    mem = gst_buffer_peek_memory (buf, 0);
-    if (G_LIKELY (!GST_MEMORY_IS_READONLY (mem) &&
-            gst_mini_object_is_writable (GST_MINI_OBJECT_CAST (mem)) &&
-            mem->maxsize - mem->offset >= size + extra)) {
-      /* Cheaper than gst_buffer_set_size(), which walks every memory. */
-      if (extra > 0)
-        gst_memory_resize (mem, 0, size + extra);
-      return buf;
-    }
-  }
-
-  if (pool != NULL && size + extra <= GST_SRTP_SDES_POOL_BUFFER_SIZE &&
-      gst_buffer_pool_acquire_buffer (pool, &out, NULL) == GST_FLOW_OK) {
-    mem = gst_buffer_peek_memory (out, 0);
-    gst_memory_resize (mem, 0, size + extra);
-  } else {
-    out = gst_buffer_new_allocate (NULL, size + extra, NULL);
-    mem = gst_buffer_peek_memory (out, 0);
-  }
-  gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_METADATA, 0, -1);
-  if (gst_memory_map (mem, &map, GST_MAP_WRITE)) {
-    gst_buffer_extract (buf, 0, map.data, size);
-    gst_memory_unmap (mem, &map);
-  }
-  gst_buffer_unref (buf);
-  return out;
-}
-
-/**
- * gst_srtp_sdes_buffer_set_packet_size:
- * @buf: a buffer returned by gst_srtp_sdes_buffer_make_room()
- * @size: the packet's final size
- *
- * Sets the size of the single memory block of @buf directly (no walk over
- * the buffer's memories per packet).
- */
-void
-gst_srtp_sdes_buffer_set_packet_size (GstBuffer *buf, gsize size)
-{
-  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
-
-  if (G_LIKELY (gst_buffer_n_memory (buf) == 1)) {
-    if (mem->size != size)
-      gst_memory_resize (mem, 0, size);
-  } else {
-    gst_buffer_set_size (buf, size);
-  }
-}
-
-/* Posts queued element messages. Must be called with no lock held. */
-void
-gst_srtp_sdes_post_messages (GstElement *element, GSList *messages)
-{
-  for (GSList *l = messages; l; l = l->next)
-    gst_element_post_message (element,
-        gst_message_new_element (GST_OBJECT_CAST (element), l->data));
-  g_slist_free (messages);
 }

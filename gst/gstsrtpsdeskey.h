@@ -1,4 +1,4 @@
-/* srtpsdes — libsrtp2 glue shared by srtpsdesenc and srtpsdesdec
+/* srtpsdes — keys: an a=crypto value made ready for libsrtp2
  *
  * Copyright (C) 2026 srtpsdes developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -61,9 +61,6 @@ typedef enum {
 /* Cisco Table 47: SRTP replay-window size default 64. */
 #define GST_SRTP_SDES_DEFAULT_WINDOW 64u
 
-/* Minimum gap between two srtpsdes-auth-failure messages for one stream. */
-#define GST_SRTP_SDES_AUTH_FAILURE_INTERVAL (G_USEC_PER_SEC)
-
 /**
  * GstSrtpSdesKey: (skip)
  *
@@ -82,7 +79,7 @@ typedef struct {
 } GstSrtpSdesKeyUse;
 
 typedef struct {
-  /* Issue 9: what every packet reads comes first, so that with thousands
+  /* What every packet reads comes first, so that with thousands
    * of streams a packet touches one cache line of its key, not five. */
   gint ref_count;
   guint mki_size;
@@ -97,7 +94,7 @@ typedef struct {
   /* Printable without key material: "1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>" */
   gchar *redacted;
 
-  /* Only with MKIs (NULL otherwise, the common case: issue 9 counts
+  /* Only with MKIs (NULL otherwise, the common case: a relay holds
    * thousands of keys, and these would be 2.5 KB of each): one block,
    * starting at master_keys, of n_keys srtp_master_key_t, their n_keys
    * pointers, and the n_keys MKIs of mki_size bytes each in network order. */
@@ -118,7 +115,6 @@ void gst_srtp_sdes_init_once (void);
 
 GstSrtpSdesKey *gst_srtp_sdes_key_new (const gchar *text, GError **error);
 GstSrtpSdesKey *gst_srtp_sdes_key_new_from_attr (SdesCryptoAttr *attr, GError **error);
-GstSrtpSdesKey *gst_srtp_sdes_key_new_from_caps (const GstStructure *s, GError **error);
 GstSrtpSdesKey *gst_srtp_sdes_key_ref (GstSrtpSdesKey *key);
 void gst_srtp_sdes_key_unref (GstSrtpSdesKey *key);
 gchar *gst_srtp_sdes_key_format (const GstSrtpSdesKey *key);
@@ -155,78 +151,9 @@ GstStructure *gst_srtp_sdes_key_limit_message (const GstSrtpSdesKey *key,
                                                guint64 hard_limit);
 
 gboolean gst_srtp_sdes_suite_supported (SdesCryptoSuite suite);
+
+#define GST_TYPE_SRTP_SDES_SUITE (gst_srtp_sdes_suite_get_type ())
+GType gst_srtp_sdes_suite_get_type (void);
 const gchar *gst_srtp_sdes_err_to_string (srtp_err_status_t err);
-
-/* Packet classification: RFC 5761 §4, RTCP packet types 192..223 share the
- * RTP port when rtcp-mux is used. */
-static inline gboolean
-gst_srtp_sdes_packet_is_rtcp (const guint8 *data, gsize len)
-{
-  return len >= 8 && (data[0] & 0xc0) == 0x80 && data[1] >= 192 && data[1] <= 223;
-}
-
-/* Per-SSRC state of one pad pair, guarded by that pad pair's lock. */
-typedef struct {
-  guint32 ssrc;
-  gboolean rtcp;
-
-  guint64 packets;
-  guint64 bytes;
-  guint64 auth_failures;
-  guint64 replay_drops;
-  guint64 unknown_key_drops;
-  guint64 limit_drops;
-  guint64 invalid_drops;
-
-  /* Highest extended sequence number seen (RTP only): ROC and SEQ. */
-  gboolean seen;
-  guint32 roc;
-  guint16 highest_seq;
-  /* ROC of the first packet when it is not 0 (stock caps field "roc",
-   * RFC 3711 §3.3.1: a receiver joining a running stream). */
-  guint32 initial_roc;
-
-  /* The key this SSRC is bound to, and the libsrtp2 session generation
-   * its stream was created for (to carry the ROC into a new session). */
-  GstSrtpSdesKey *key;
-  gpointer binding;
-  guint session_gen;
-  /* Decoder, issue 9: the session of the key given for this SSRC alone
-   * (add-crypto-for-ssrc), tried instead of every key; and the element's
-   * per-SSRC key generation it was looked up at. */
-  gpointer pinned;
-  guint pin_gen;
-
-  gboolean secure_announced;
-  gint64 last_auth_failure_message;
-  guint key_request_gen;
-} GstSrtpSdesSsrc;
-
-GstSrtpSdesSsrc *gst_srtp_sdes_ssrc_new (guint32 ssrc, gboolean rtcp);
-void gst_srtp_sdes_ssrc_free (GstSrtpSdesSsrc *s);
-guint32 gst_srtp_sdes_guess_roc (const GstSrtpSdesSsrc *s, guint16 seq);
-void gst_srtp_sdes_ssrc_track_seq (GstSrtpSdesSsrc *s, guint16 seq);
-GstStructure *gst_srtp_sdes_ssrc_to_structure (const GstSrtpSdesSsrc *s);
-GstStructure *gst_srtp_sdes_secure_message (const GstSrtpSdesSsrc *s);
-GstStructure *gst_srtp_sdes_auth_failure_message (const GstSrtpSdesSsrc *s,
-                                                  const gchar *reason);
-
-GstCaps *gst_srtp_sdes_transform_caps (GstCaps *caps, gboolean to_secure);
-gboolean gst_srtp_sdes_query_caps (GstPad *pad,
-                                   GstPad *otherpad,
-                                   GstQuery *query,
-                                   gboolean to_secure);
-
-/* Issue 9: pool buffers hold an MTU-sized packet (1500) plus the longest
- * trailer: SRTCP E flag + index (4), a 16-byte tag and a 128-byte MKI
- * (RFC 4568 §6.1 allows MKIs of up to 128 bytes). Bigger packets get a
- * buffer of their own. */
-#define GST_SRTP_SDES_POOL_BUFFER_SIZE (1500 + 4 + 16 + 128)
-
-GstBufferPool *gst_srtp_sdes_packet_pool (void);
-GstBuffer *gst_srtp_sdes_buffer_make_room (GstBuffer *buf, gsize extra, GstBufferPool *pool);
-void gst_srtp_sdes_buffer_set_packet_size (GstBuffer *buf, gsize size);
-
-void gst_srtp_sdes_post_messages (GstElement *element, GSList *messages);
 
 G_END_DECLS
