@@ -57,7 +57,7 @@ vg_tests=()
 vg_list=$(meson test -C build-valgrind --list 2>/dev/null)
 while read -r line; do
   case "$line" in
-    srtpsdes:crypto\ /*|srtpsdes:sip\ /*|srtpsdes:agent\ /*|srtpsdes:backend\ /*|"srtpsdes:gst / srtpsdes-elements"|srtpsdes:security\ /\ fuzz-*)
+    srtpsdes:crypto\ /*|srtpsdes:sip\ /*|srtpsdes:agent\ /*|srtpsdes:backend\ /*|"srtpsdes:gst / srtpsdes-elements"|"srtpsdes:gst / srtpsdes-config"|"srtpsdes:gst / srtpsdes-rekey-roc"|srtpsdes:security\ /\ fuzz-*)
       vg_tests+=("${line##* / }") ;;
   esac
 done <<< "$vg_list"
