@@ -72,10 +72,10 @@ if [ ${#vg_tests[@]} -gt 0 ]; then
   count build-valgrind
 fi
 
-echo "== GObject introspection: the library from Python, exported symbols"
+echo "== GObject introspection (the library from Python, exported symbols) and the README's code blocks"
 # In the plain (valgrind) build: a typelib is not made in sanitizer builds.
 if meson test -C build-valgrind --list 2>/dev/null | grep -q '^srtpsdes:gi / '; then
-  meson test -C build-valgrind --suite gi --print-errorlogs || fail=1
+  meson test -C build-valgrind --suite gi --suite docs --print-errorlogs || fail=1
   count build-valgrind
 else
   echo "no gi suite (gobject-introspection or python3-gi missing)"; failed=$((failed + 1)); fail=1
