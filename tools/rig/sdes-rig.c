@@ -933,13 +933,13 @@ main (int argc, char **argv)
     prepare_next_answer (&rig);
     g_signal_connect (rig.agent, "incoming-call", G_CALLBACK (on_incoming), &rig);
   }
+  g_signal_connect (rig.agent, "ready", G_CALLBACK (on_ready), &rig);
   if (!sdes_agent_start (rig.agent, &error)) {
     g_printerr ("sdes-rig: %s\n", error->message);
     rig_media_free (rig.media);
     g_object_unref (rig.agent);
     return 2;
   }
-  g_signal_connect (rig.agent, "ready", G_CALLBACK (on_ready), &rig);
 
   g_unix_signal_add (SIGINT, on_stop_signal, &rig);
   g_unix_signal_add (SIGTERM, on_stop_signal, &rig);
