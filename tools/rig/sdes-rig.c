@@ -51,6 +51,7 @@ typedef struct {
   guint tone_hz;               /* what we send; 0 when echoing */
   guint worker;
   gint64 t_start;              /* INVITE sent or received */
+  gint64 t_start_real;         /* the same, wall clock */
   gdouble setup_ms;            /* -1 until media-ready */
   gboolean established;
   gboolean secure;
@@ -341,6 +342,10 @@ call_finish (RigCall *c, const RigStreamResult *r)
     json_builder_set_member_name (b, "uri");
     json_builder_add_string_value (b, c->uri);
   }
+  json_builder_set_member_name (b, "start_unix");
+  json_builder_add_double_value (b, round ((gdouble) c->t_start_real / 1000.0) / 1000.0);
+  json_builder_set_member_name (b, "end_unix");
+  json_builder_add_double_value (b, round ((gdouble) g_get_real_time () / 1000.0) / 1000.0);
   json_builder_set_member_name (b, "status");
   json_builder_add_int_value (b, c->end_status);
   json_builder_set_member_name (b, "reason");
@@ -609,6 +614,7 @@ call_new (Rig *rig, SdesCall *call, guint index, guint worker, guint32 ssrc, gui
   c->setup_ms = -1;
   c->expected_hz = -1;
   c->t_start = g_get_monotonic_time ();
+  c->t_start_real = g_get_real_time ();
   if (rig->t_first == 0)
     rig->t_first = c->t_start;
   c->stream = rig_media_stream_add (rig->media, worker, ssrc, tone, tone == 0);
