@@ -76,6 +76,7 @@ struct _RigStream
   guint64 cycles;
   guint32 base_ts;
   gint64 base_arrival;
+  gint64 last_arrival;
   gint64 min_delay;
   guint8 last_sign;
   gboolean last_sign_valid;
@@ -249,6 +250,7 @@ stream_receive (RigWorker *w, RigStream *s, const guint8 *data, gsize len)
   seq = GST_READ_UINT16_BE (data + 2);
   ts = GST_READ_UINT32_BE (data + 4);
   s->result.packets_received++;
+  s->last_arrival = w->now;
 
   if (!s->have_first) {
     s->have_first = TRUE;
@@ -764,6 +766,8 @@ worker_commands (RigWorker *w)
       case CMD_END:
         s->ending = TRUE;
         s->end_time = w->now;
+        s->result.end_gap_us = !s->receive ? -1 :
+            w->now - (s->have_first ? s->last_arrival : s->end_time);
         s->done = cmd->done;
         s->user_data = cmd->user_data;
         g_ptr_array_remove (w->streams, s);

@@ -33,6 +33,8 @@ typedef struct {
   guint64 replay_drops;
   guint64 samples;            /* G.711 samples analysed */
   gdouble dominant_hz;        /* zero-crossing estimate, 0 without samples */
+  gint64 end_gap_us;          /* receiving, nothing arrived for this long at the end;
+                               * -1 when not receiving at the end */
   guint32 remote_ssrc;        /* 0: never learned */
   gboolean ssrc_learned;      /* from the first packet, not from a=ssrc */
 } RigStreamResult;

@@ -52,6 +52,7 @@ typedef struct {
   guint worker;
   gint64 t_start;              /* INVITE sent or received */
   gint64 t_start_real;         /* the same, wall clock */
+  gint64 t_end_real;           /* SdesCall::ended, wall clock */
   gdouble setup_ms;            /* -1 until media-ready */
   gboolean established;
   gboolean secure;
@@ -323,6 +324,10 @@ call_finish (RigCall *c, const RigStreamResult *r)
       count_failure (rig, causes, "auth-failures");
     if (r->packets_received > 0 && !tone_ok)
       count_failure (rig, causes, "tone-mismatch");
+    /* the peer stopped sending before the call ended (a dead backend
+     * loses no packet by sequence number: it just goes quiet) */
+    if (r->packets_received > 0 && r->end_gap_us > 500000)
+      count_failure (rig, causes, "media-stopped");
     if (loss * 100.0 > rig->max_loss)
       count_failure (rig, causes, "loss");
     if (rig->hold_at > 0 && !rig->answer && !c->held)
@@ -345,7 +350,8 @@ call_finish (RigCall *c, const RigStreamResult *r)
   json_builder_set_member_name (b, "start_unix");
   json_builder_add_double_value (b, round ((gdouble) c->t_start_real / 1000.0) / 1000.0);
   json_builder_set_member_name (b, "end_unix");
-  json_builder_add_double_value (b, round ((gdouble) g_get_real_time () / 1000.0) / 1000.0);
+  json_builder_add_double_value (b, round ((gdouble) (c->t_end_real ? c->t_end_real :
+      g_get_real_time ()) / 1000.0) / 1000.0);
   json_builder_set_member_name (b, "status");
   json_builder_add_int_value (b, c->end_status);
   json_builder_set_member_name (b, "reason");
@@ -376,6 +382,8 @@ call_finish (RigCall *c, const RigStreamResult *r)
   json_builder_add_int_value (b, (gint64) lost);
   json_builder_set_member_name (b, "loss");
   json_builder_add_double_value (b, loss);
+  json_builder_set_member_name (b, "end_gap_ms");
+  json_builder_add_int_value (b, r->end_gap_us < 0 ? -1 : r->end_gap_us / 1000);
   json_builder_set_member_name (b, "late");
   json_builder_add_int_value (b, (gint64) r->late);
   json_builder_set_member_name (b, "send_late");
@@ -592,6 +600,7 @@ on_ended (SdesCall *call, guint status, const gchar *reason, RigCall *c)
   if (c->ended)
     return;
   c->ended = TRUE;
+  c->t_end_real = g_get_real_time ();
   c->end_status = status;
   c->end_reason = g_strdup (reason);
   g_clear_handle_id (&c->hangup_id, g_source_remove);
@@ -950,6 +959,7 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_stop_signal, &rig);
   g_unix_signal_add (SIGTERM, on_stop_signal, &rig);
   rig.progress_id = g_timeout_add (250, on_progress, &rig);
+  rig.t0 = g_get_monotonic_time ();
   if (!rig.answer)
     rig.place_id = g_timeout_add (2, place_calls, &rig);
   g_main_loop_run (rig.loop);
