@@ -126,6 +126,9 @@ typedef struct {
   GstBuffer *tx_buf[BATCH];
   guint tx_n;
   guint64 send_errors;
+  guint64 ticks_late[5];          /* > 2, 5, 10, 20, 50 ms late */
+  guint64 ticks;
+  gint64 busy_us;                 /* time spent sending and receiving */
 } RigWorker;
 
 struct _RigMedia
@@ -794,6 +797,11 @@ worker_run (gpointer data)
     w->now = g_get_monotonic_time ();
     worker_commands (w);
     if (w->now >= next_tick) {
+      static const gint64 bounds[5] = { 2000, 5000, 10000, 20000, 50000 };
+
+      for (guint i = 0; i < 5; i++)
+        w->ticks_late[i] += w->now - next_tick > bounds[i];
+      w->ticks++;
       worker_pace (w, w->now - next_tick > LATE_TICK_US);
       w->tick++;
       next_tick += TICK_US;
@@ -814,9 +822,16 @@ worker_run (gpointer data)
     for (guint i = 0; i < 64 && worker_receive_batch (w) == BATCH; i++)
       ;
     wait = next_tick - g_get_monotonic_time ();
+    w->busy_us += g_get_monotonic_time () - w->now;
     if (wait > 0)
       g_poll (&pfd, 1, (gint) ((wait + 999) / 1000));
   }
+  if (g_getenv ("SDES_RIG_DEBUG_TICKS"))
+    g_printerr ("sdes-rig: worker %u: %" G_GUINT64_FORMAT " ticks, late > 2/5/10/20/50 ms: %"
+                G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+                "/%" G_GUINT64_FORMAT ", busy %.1f s, send errors %" G_GUINT64_FORMAT "\n",
+                w->index, w->ticks, w->ticks_late[0], w->ticks_late[1], w->ticks_late[2],
+                w->ticks_late[3], w->ticks_late[4], w->busy_us / 1e6, w->send_errors);
   w->now = g_get_monotonic_time ();
   worker_commands (w);
   for (guint i = 0; i < w->streams->len; i++)
