@@ -67,6 +67,7 @@ struct _RigStream
   gboolean receive;
   guint8 payload_type;
   guint16 seq;
+  guint chunk;                    /* next tone chunk */
   guint32 ts_base;
 
   /* receive accounting */
@@ -567,10 +568,13 @@ stream_make_packet (RigWorker *w, RigStream *s)
       memset (payload, s->payload_type == 8 ? 0xD5 : 0xFF, SAMPLES_PER_PACKET);
     }
   } else {
-    /* The phase follows the timestamp, so a held and resumed tone goes on
-     * where the clock is. */
+    /* The phase follows the sequence number, not the clock: a receiver
+     * sees one continuous tone over consecutive packets even when this
+     * pacer skipped ticks (the machine stalled) or the call was held, so sign changes across
+     * packet boundaries are counted right. */
     memcpy (payload, s->tone[s->payload_type == 8] +
-        ((ts / SAMPLES_PER_PACKET) % TONE_CHUNKS) * SAMPLES_PER_PACKET, SAMPLES_PER_PACKET);
+        s->chunk * SAMPLES_PER_PACKET, SAMPLES_PER_PACKET);
+    s->chunk = (s->chunk + 1) % TONE_CHUNKS;
   }
   gst_memory_unmap (mem, &map);
   s->seq++;
