@@ -9,7 +9,7 @@
 # Usage: scale-out.sh [--build DIR] [--out DIR] [--backends N] [--calls N]
 #                     [--rate R] [--concurrent C] [--duration S] [--workers W]
 #                     [--kill-at S]
-#   --kill-at S  SIGKILL backend 1 S seconds after the caller started
+#   --kill-at S  SIGKILL backend 1 S seconds after the caller is ready
 #                (dispatcher failover demo; its calls in flight fail).
 # Output directory: backend-I.json, caller.json (JSON lines of sdes-rig),
 # kamailio.log, dispatcher.list, killed (epoch seconds of the kill).
@@ -96,6 +96,7 @@ fi
   > "$out/caller.json" 2> "$out/caller.err" &
 caller=$!
 if [ -n "$kill_at" ]; then
+  wait_ready "$out/caller.json"   # S seconds of calling, not of start-up
   sleep "$kill_at"
   kill -KILL "${pids[0]}"
   date +%s.%N > "$out/killed"

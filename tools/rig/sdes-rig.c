@@ -57,6 +57,7 @@ typedef struct {
   gboolean established;
   gboolean secure;
   gboolean keyed;
+  gint payload_type;           /* negotiated, -1 before */
   gchar *suite;
   gchar *remote_media;         /* ip:port media is sent to */
   gdouble expected_hz;         /* -1: the peer did not say */
@@ -164,6 +165,10 @@ make_local (Rig *rig, guint worker, guint32 ssrc, guint tone)
   /* RFC 5761: the worker's one port carries RTCP too. */
   sdes_local_media_set_rtcp (local, s, port, TRUE);
   sdes_local_media_add_codec (local, s, rig->pt, rig->codec, 8000, 1, NULL);
+  /* the answerer takes either G.711 law; the caller offers the one asked */
+  if (rig->answer)
+    sdes_local_media_add_codec (local, s, rig->pt == 0 ? 8 : 0, rig->pt == 0 ? "PCMA" : "PCMU",
+                                8000, 1, NULL);
   /* RFC 5576 §4.1: the peer learns our SSRC before the first packet. */
   sdes_local_media_add_attribute (local, s, "ssrc", ssrc_value);
   sdes_local_media_add_attribute (local, s, "x-rig-tone", tone_value);
@@ -245,6 +250,7 @@ apply_media (RigCall *c, GPtrArray *media)
     if (c->expected_hz < 0 && tone >= 0)
       c->expected_hz = tone;
     c->secure = d->secure;
+    c->payload_type = p.payload_type;
     g_free (c->suite);
     c->suite = g_strdup (d->local_crypto ? d->local_crypto->suite_name : "");
     g_free (c->remote_media);
@@ -367,6 +373,8 @@ call_finish (RigCall *c, const RigStreamResult *r)
   json_builder_add_string_value (b, c->suite ? c->suite : "");
   json_builder_set_member_name (b, "secure");
   json_builder_add_boolean_value (b, c->secure);
+  json_builder_set_member_name (b, "codec");
+  json_builder_add_string_value (b, c->payload_type == 0 ? "PCMU" : c->payload_type == 8 ? "PCMA" : "");
   json_builder_set_member_name (b, "remote_media");
   json_builder_add_string_value (b, c->remote_media ? c->remote_media : "");
   json_builder_set_member_name (b, "local_media_port");
@@ -621,6 +629,7 @@ call_new (Rig *rig, SdesCall *call, guint index, guint worker, guint32 ssrc, gui
   c->local_ssrc = ssrc;
   c->tone_hz = tone;
   c->setup_ms = -1;
+  c->payload_type = -1;
   c->expected_hz = -1;
   c->t_start = g_get_monotonic_time ();
   c->t_start_real = g_get_real_time ();
