@@ -6,7 +6,9 @@
 # openssl CLI); every per-call check is asserted. In the middle of the UDP
 # run the answerer gets malformed INVITEs on its SIP port (garbage, an SDP
 # that does not parse, an a=crypto that does not parse) and must answer
-# them with an error and keep serving the valid calls.
+# them with an error and keep serving the valid calls. Then: a peer without
+# RFC 5576 a=ssrc (sdes-phone), whose SSRC the rig learns from its first
+# packet; and Ctrl-C (SIGINT) on a caller in the middle of its calls.
 import json
 import os
 import signal
@@ -203,6 +205,84 @@ def run(work, name, transport, extra, malformed=False, caller_extra=(), codec="P
     return answers
 
 
+def phone_peer(work):
+    phone = os.path.join(build, "examples", "sdes-phone")
+    if not os.path.exists(phone):
+        print("# sdes-phone not built: the peer without a=ssrc is not tried")
+        return
+    port = free_port()
+    a_out = os.path.join(work, "phone.answer.json")
+    with open(a_out, "w") as ao, open(os.path.join(work, "phone.answer.err"), "w") as ae:
+        answer = subprocess.Popen([rig, "--answer", "--listen", "127.0.0.1:%d" % port, "--count", "1",
+                                   "--allow-insecure-signaling"], stdout=ao, stderr=ae)
+    wait_ready(a_out, answer)
+    r = subprocess.run([phone, "--call", "sip:rig@127.0.0.1:%d" % port, "--bind",
+                        "sip:127.0.0.1:%d;transport=udp" % free_port(), "--srtp", "mandatory",
+                        "--allow-insecure-signaling", "--duration", "3", "--tone", "440", "--json"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=40, text=True)
+    try:
+        answer_status = answer.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        answer.kill()
+        answer_status = None
+    psum = [json.loads(l) for l in r.stdout.splitlines() if '"event":"summary"' in l]
+    calls = [e for e in read_json(a_out) if e["event"] == "call"]
+    ok(r.returncode == 0 and answer_status == 0 and len(calls) == 1,
+       "phone: sdes-phone called the rig, both exit 0 (%s, %s)" % (r.returncode, answer_status))
+    c = calls[0] if calls else {}
+    ok(c.get("remote_ssrc_from") == "first-packet" and c.get("secure") and c.get("auth_failures") == 0
+       and c.get("packets_received", 0) > 50,
+       "phone: the rig learned the phone's SSRC from its first packet and authenticated %s packets" %
+       c.get("packets_received"))
+    ok(abs(c.get("dominant_hz", 0) - 440) <= 5 and c.get("tone_match") is None,
+       "phone: the rig heard the phone's 440 Hz (%s Hz; no a=x-rig-tone, so not checked)" %
+       c.get("dominant_hz"))
+    ok(psum and psum[0]["auth_failures"] == 0 and abs(psum[0]["dominant_hz"] - 2000) <= 5,
+       "phone: the phone heard the rig's 2000 Hz with 0 auth failures (%s Hz)" %
+       (psum[0]["dominant_hz"] if psum else "?"))
+
+
+def interrupted(work):
+    port = free_port()
+    a_out = os.path.join(work, "int.answer.json")
+    c_out = os.path.join(work, "int.caller.json")
+    with open(a_out, "w") as ao, open(os.path.join(work, "int.answer.err"), "w") as ae:
+        answer = subprocess.Popen([rig, "--answer", "--listen", "127.0.0.1:%d" % port, "--count", "6",
+                                   "--allow-insecure-signaling"], stdout=ao, stderr=ae)
+    wait_ready(a_out, answer)
+    with open(c_out, "w") as co, open(os.path.join(work, "int.caller.err"), "w") as ce:
+        caller = subprocess.Popen([rig, "--call", "sip:rig@127.0.0.1:%d" % port, "--calls", "6",
+                                   "--concurrent", "6", "--rate", "50", "--duration", "60",
+                                   "--allow-insecure-signaling"], stdout=co, stderr=ce)
+    wait_ready(c_out, caller)
+    time.sleep(4)
+    t = time.time()
+    caller.send_signal(signal.SIGINT)
+    try:
+        caller_status = caller.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        caller.kill()
+        caller_status = None
+    took = time.time() - t
+    try:
+        answer_status = answer.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        answer.kill()
+        answer_status = None
+    cev = read_json(c_out)
+    ccalls = [e for e in cev if e["event"] == "call"]
+    acalls = [e for e in read_json(a_out) if e["event"] == "call"]
+    ok(caller_status == 0 and took < 10,
+       "sigint: the caller ends its 60 s calls on SIGINT in %.1f s, exit 0 (%s)" % (took, caller_status))
+    ok(len(ccalls) == 6 and all(e["status"] == 200 and e["ok"] for e in ccalls)
+       and any(e["event"] == "summary" for e in cev),
+       "sigint: 6 calls hung up, each passed its checks, and the summary was printed")
+    ok(answer_status == 0 and len(acalls) == 6 and
+       all(e["reason"] == "Hung up by peer" and e["ok"] for e in acalls),
+       "sigint: the answerer got a BYE for each of the 6 calls (--count 6 reached, exit %s)" %
+       answer_status)
+
+
 print("TAP version 13", flush=True)
 with tempfile.TemporaryDirectory() as work:
     answers = run(work, "udp", "udp", ["--allow-insecure-signaling"], malformed=True)
@@ -214,5 +294,7 @@ with tempfile.TemporaryDirectory() as work:
     tls = make_certs(work)
     # the caller offers PCMA only; the answerer takes either law
     run(work, "tls", "tls", tls, caller_extra=["--codec", "PCMA"], codec="PCMA")
+    phone_peer(work)
+    interrupted(work)
 print("1..%d" % n, flush=True)
 sys.exit(1 if failed else 0)

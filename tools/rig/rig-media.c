@@ -457,19 +457,24 @@ worker_receive_batch (RigWorker *w)
   for (gint i = 0; i < n; i++) {
     const guint8 *data = w->rx_data[i];
     gsize len = w->rx_msg[i].bytes_received;
-    RigStream *s = stream_by_remote (w, data, len);
+    RigStream *s;
 
-    if (s == NULL && len >= RTP_HEADER && (data[0] >> 6) == 2)
+    /* RFC 5761 §4: payload types 64-95 on a muxed port are RTCP (whose
+     * bytes 8-11 are no SSRC); the rig sends none and does not analyse
+     * the peer's. */
+    if (len < RTP_HEADER || (data[0] >> 6) != 2 ||
+        ((data[1] & 0x7F) >= 64 && (data[1] & 0x7F) < 96)) {
+      g_clear_object (&w->rx_addr[i]);
+      continue;
+    }
+    s = stream_by_remote (w, data, len);
+    if (s == NULL)
       s = stream_learn (w, w->rx_addr[i], GST_READ_UINT32_BE (data + 8));
     g_clear_object (&w->rx_addr[i]);
     if (s == NULL) {
       g_atomic_int_inc (&w->media->unknown);
       continue;
     }
-    /* RFC 5761 §4: payload types 64-95 on a muxed port are RTCP; the rig
-     * sends none and does not analyse the peer's. */
-    if ((data[1] & 0x7F) >= 64 && (data[1] & 0x7F) < 96)
-      continue;
     if (!s->secure) {
       stream_receive (w, s, data, len);
       continue;
