@@ -29,6 +29,7 @@
 typedef enum {
   CMD_ADD,
   CMD_UPDATE,
+  CMD_HANGUP,
   CMD_END,
 } CmdType;
 
@@ -51,6 +52,7 @@ struct _RigStream
   /* worker-owned from here */
   gboolean in_pacer;
   gboolean ending;
+  gboolean gap_taken;
   gint64 end_time;
   RigStreamDone done;
   gpointer user_data;
@@ -776,6 +778,15 @@ worker_sweep (RigWorker *w, gboolean all)
   }
 }
 
+/* How long nothing has arrived on a stream that receives (-1: it does not). */
+static gint64
+stream_gap (RigWorker *w, RigStream *s)
+{
+  if (!s->receive)
+    return -1;
+  return s->have_first ? w->now - s->last_arrival : 0;
+}
+
 static void
 worker_commands (RigWorker *w)
 {
@@ -794,11 +805,15 @@ worker_commands (RigWorker *w)
         if (!s->ending)
           stream_apply (w, s, &cmd->params);
         break;
+      case CMD_HANGUP:
+        s->gap_taken = TRUE;
+        s->result.end_gap_us = stream_gap (w, s);
+        break;
       case CMD_END:
         s->ending = TRUE;
         s->end_time = w->now;
-        s->result.end_gap_us = !s->receive ? -1 :
-            w->now - (s->have_first ? s->last_arrival : s->end_time);
+        if (!s->gap_taken)
+          s->result.end_gap_us = stream_gap (w, s);
         s->done = cmd->done;
         s->user_data = cmd->user_data;
         g_ptr_array_remove (w->streams, s);
@@ -1123,6 +1138,16 @@ rig_media_stream_update (RigMedia *media, RigStream *stream, RigStreamParams *pa
   cmd->stream = stream;
   cmd->params = *params;
   memset (params, 0, sizeof (*params));
+  send_command (media, cmd);
+}
+
+void
+rig_media_stream_hangup (RigMedia *media, RigStream *stream)
+{
+  Cmd *cmd = g_new0 (Cmd, 1);
+
+  cmd->type = CMD_HANGUP;
+  cmd->stream = stream;
   send_command (media, cmd);
 }
 

@@ -71,6 +71,9 @@ RigStream *rig_media_stream_add (RigMedia *media, guint worker, guint32 local_ss
                                  guint tone_hz, gboolean echo);
 /* Takes the strings of @params (and wipes the keys after use). */
 void rig_media_stream_update (RigMedia *media, RigStream *stream, RigStreamParams *params);
+/* We are hanging up: the end gap (media stopped early?) is taken now, not
+ * when the BYE transaction completes. */
+void rig_media_stream_hangup (RigMedia *media, RigStream *stream);
 /* Stops the stream; @done runs once on the main context with its results,
  * after which @stream is freed. */
 void rig_media_stream_end (RigMedia *media, RigStream *stream, RigStreamDone done,

@@ -41,6 +41,18 @@
 
 typedef struct _Rig Rig;
 
+typedef enum {
+  DUE_HANGUP,
+  DUE_HOLD,
+  DUE_RESUME,
+  N_DUE
+} DueKind;
+
+typedef struct {
+  gint64 due;
+  guint index;
+} Due;
+
 typedef struct {
   Rig *rig;
   guint index;
@@ -63,9 +75,6 @@ typedef struct {
   gdouble expected_hz;         /* -1: the peer did not say */
   guint end_status;
   gchar *end_reason;
-  guint hangup_id;
-  guint hold_id;
-  guint resume_id;
   gboolean held;
   gboolean resumed;
   gboolean ended;
@@ -112,6 +121,9 @@ struct _Rig
   gint64 t_first;
   gint64 t_last_setup;
   GHashTable *calls;           /* RigCall* of calls not finished */
+  GHashTable *by_index;        /* index -> RigCall*, the same calls */
+  GQueue due[N_DUE];
+  guint due_id;
   gboolean stopping;
   guint stop_timeout_id;
   gboolean tty;
@@ -290,9 +302,7 @@ static void maybe_quit (Rig *rig);
 static void
 call_free (RigCall *c)
 {
-  g_clear_handle_id (&c->hangup_id, g_source_remove);
-  g_clear_handle_id (&c->hold_id, g_source_remove);
-  g_clear_handle_id (&c->resume_id, g_source_remove);
+  g_hash_table_remove (c->rig->by_index, GUINT_TO_POINTER (c->index));
   if (c->call)
     g_signal_handlers_disconnect_by_data (c->call, c);
   g_clear_object (&c->call);
@@ -540,35 +550,51 @@ print_summary (Rig *rig)
 /* Calls                                                                     */
 /* ------------------------------------------------------------------------- */
 
-static gboolean
-do_hangup (gpointer data)
+/* The caller's timed actions. Every call has the same delays, so each kind
+ * is a FIFO in deadline order, served by one timer: thousands of calls do
+ * not become thousands of GSources, which the main context would walk on
+ * every iteration. */
+static void
+schedule (Rig *rig, RigCall *c, DueKind kind, gdouble after_s)
 {
-  RigCall *c = data;
+  Due *d = g_new (Due, 1);
 
-  c->hangup_id = 0;
-  sdes_call_hangup (c->call, NULL);
-  return G_SOURCE_REMOVE;
+  d->due = g_get_monotonic_time () + (gint64) (after_s * G_USEC_PER_SEC);
+  d->index = c->index;
+  g_queue_push_tail (&rig->due[kind], d);
 }
 
 static gboolean
-do_hold (gpointer data)
+run_due (gpointer data)
 {
-  RigCall *c = data;
+  Rig *rig = data;
+  gint64 now = g_get_monotonic_time ();
 
-  c->hold_id = 0;
-  c->held = sdes_call_hold (c->call, NULL);
-  return G_SOURCE_REMOVE;
-}
+  for (guint k = 0; k < N_DUE; k++) {
+    Due *d;
 
-static gboolean
-do_resume (gpointer data)
-{
-  RigCall *c = data;
+    while ((d = g_queue_peek_head (&rig->due[k])) != NULL && d->due <= now) {
+      RigCall *c = g_hash_table_lookup (rig->by_index, GUINT_TO_POINTER (d->index));
 
-  c->resume_id = 0;
-  if (c->held)
-    c->resumed = sdes_call_resume (c->call, NULL);
-  return G_SOURCE_REMOVE;
+      g_free (g_queue_pop_head (&rig->due[k]));
+      if (c == NULL || c->ended || c->call == NULL)
+        continue;
+      switch (k) {
+        case DUE_HANGUP:
+          rig_media_stream_hangup (rig->media, c->stream);
+          sdes_call_hangup (c->call, NULL);
+          break;
+        case DUE_HOLD:
+          c->held = sdes_call_hold (c->call, NULL);
+          break;
+        case DUE_RESUME:
+          if (c->held)
+            c->resumed = sdes_call_resume (c->call, NULL);
+          break;
+      }
+    }
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -584,11 +610,11 @@ on_media_ready (SdesCall *call, GPtrArray *media, RigCall *c)
     rig->established++;
     rig->t_last_setup = now;
     if (!rig->answer) {
-      c->hangup_id = g_timeout_add ((guint) (rig->duration * 1000), do_hangup, c);
+      schedule (rig, c, DUE_HANGUP, rig->duration);
       if (rig->hold_at > 0)
-        c->hold_id = g_timeout_add ((guint) (rig->hold_at * 1000), do_hold, c);
+        schedule (rig, c, DUE_HOLD, rig->hold_at);
       if (rig->resume_at > 0)
-        c->resume_id = g_timeout_add ((guint) (rig->resume_at * 1000), do_resume, c);
+        schedule (rig, c, DUE_RESUME, rig->resume_at);
     }
   }
   apply_media (c, media);
@@ -611,9 +637,6 @@ on_ended (SdesCall *call, guint status, const gchar *reason, RigCall *c)
   c->t_end_real = g_get_real_time ();
   c->end_status = status;
   c->end_reason = g_strdup (reason);
-  g_clear_handle_id (&c->hangup_id, g_source_remove);
-  g_clear_handle_id (&c->hold_id, g_source_remove);
-  g_clear_handle_id (&c->resume_id, g_source_remove);
   rig->active--;
   rig_media_stream_end (rig->media, c->stream, on_stream_done, c);
 }
@@ -637,6 +660,7 @@ call_new (Rig *rig, SdesCall *call, guint index, guint worker, guint32 ssrc, gui
     rig->t_first = c->t_start;
   c->stream = rig_media_stream_add (rig->media, worker, ssrc, tone, tone == 0);
   g_hash_table_add (rig->calls, c);
+  g_hash_table_insert (rig->by_index, GUINT_TO_POINTER (index), c);
   rig->active++;
   rig->peak = MAX (rig->peak, rig->active);
   if (call) {
@@ -743,8 +767,10 @@ on_stop_signal (gpointer data)
     if (c->call && !c->ended) {
       if (sdes_call_get_state (c->call) == SDES_CALL_STATE_INCOMING)
         sdes_call_reject (c->call, 503, "Service Unavailable", NULL);
-      else
+      else {
+        rig_media_stream_hangup (rig->media, c->stream);
         sdes_call_hangup (c->call, NULL);
+      }
     }
   }
   rig->stop_timeout_id = g_timeout_add (STOP_WAIT_MS, stop_timeout, rig);
@@ -938,6 +964,9 @@ main (int argc, char **argv)
   rig.failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   rig.setup_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
   rig.calls = g_hash_table_new (NULL, NULL);
+  rig.by_index = g_hash_table_new (NULL, NULL);
+  for (guint k = 0; k < N_DUE; k++)
+    g_queue_init (&rig.due[k]);
   rig.tty = isatty (2);
   rig.t0 = g_get_monotonic_time ();
   rig.media = rig_media_new (rig.media_address, (guint) workers, NULL, &error);
@@ -969,8 +998,10 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_stop_signal, &rig);
   rig.progress_id = g_timeout_add (250, on_progress, &rig);
   rig.t0 = g_get_monotonic_time ();
-  if (!rig.answer)
+  if (!rig.answer) {
     rig.place_id = g_timeout_add (2, place_calls, &rig);
+    rig.due_id = g_timeout_add (5, run_due, &rig);
+  }
   g_main_loop_run (rig.loop);
   on_progress (&rig);
   if (rig.tty)
@@ -978,6 +1009,9 @@ main (int argc, char **argv)
 
   g_clear_handle_id (&rig.place_id, g_source_remove);
   g_clear_handle_id (&rig.progress_id, g_source_remove);
+  g_clear_handle_id (&rig.due_id, g_source_remove);
+  for (guint k = 0; k < N_DUE; k++)
+    g_queue_clear_full (&rig.due[k], g_free);
   g_clear_handle_id (&rig.stop_timeout_id, g_source_remove);
   print_summary (&rig);
   status = rig.failed > 0 || g_hash_table_size (rig.calls) > 0 ||
@@ -1006,6 +1040,7 @@ main (int argc, char **argv)
   rig_media_free (rig.media);
   g_object_unref (rig.agent);
   g_hash_table_unref (rig.calls);
+  g_hash_table_unref (rig.by_index);
   g_hash_table_unref (rig.failures);
   g_array_unref (rig.setup_ms);
   g_strfreev (rig.uris);
