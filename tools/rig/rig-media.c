@@ -798,16 +798,28 @@ worker_commands (RigWorker *w)
     switch (cmd->type) {
       case CMD_ADD:
         s->ts_base = g_random_int () - (guint32) (w->tick * SAMPLES_PER_PACKET);
-        s->seq = (guint16) g_random_int ();
+        /* RFC 3550 §5.1 wants a random first sequence number; kept
+         * below 32768 so the first ~11 minutes never wrap. A peer whose
+         * key arrives late (a loaded machine) starts decrypting at a later
+         * packet with ROC 0: had the sequence wrapped meanwhile, its ROC
+         * guess would be wrong and every packet fail authentication
+         * (RFC 3711 §3.3.1). */
+        s->seq = (guint16) g_random_int_range (0, 0x8000);
         g_hash_table_insert (w->by_local_ssrc, GUINT_TO_POINTER (s->local_ssrc), s);
         break;
       case CMD_UPDATE:
         if (!s->ending)
           stream_apply (w, s, &cmd->params);
+        if (s->gap_taken)
+          s->send = s->receive = FALSE;
         break;
       case CMD_HANGUP:
+        /* BYE is on its way: stop the media now, not when its
+         * transaction completes (a loaded peer can take seconds) */
         s->gap_taken = TRUE;
         s->result.end_gap_us = stream_gap (w, s);
+        s->send = FALSE;
+        s->receive = FALSE;
         break;
       case CMD_END:
         s->ending = TRUE;
