@@ -38,6 +38,7 @@
 
 #define TONE_TOLERANCE_HZ 5.0   /* neighbouring call tones are 10 Hz apart */
 #define STOP_WAIT_MS 5000
+#define MIN_TONE_SAMPLES 4000   /* 0.5 s of G.711 */
 
 typedef struct _Rig Rig;
 
@@ -322,7 +323,9 @@ call_finish (RigCall *c, const RigStreamResult *r)
   guint64 lost = r->packets_expected > r->packets_received ?
       r->packets_expected - r->packets_received : 0;
   gdouble loss = r->packets_expected ? (gdouble) lost / (gdouble) r->packets_expected : 0;
-  gboolean tone_checked = c->expected_hz > 0;
+  /* the estimate needs 0.5 s of tone: a handful of packets is not a
+   * measurement (and is reported as short-media instead) */
+  gboolean tone_checked = c->expected_hz > 0 && r->samples >= MIN_TONE_SAMPLES;
   gboolean tone_ok = !tone_checked || fabs (r->dominant_hz - c->expected_hz) <= TONE_TOLERANCE_HZ;
 
   if (!c->established) {
@@ -340,6 +343,8 @@ call_finish (RigCall *c, const RigStreamResult *r)
       count_failure (rig, causes, "auth-failures");
     if (r->packets_received > 0 && !tone_ok)
       count_failure (rig, causes, "tone-mismatch");
+    if (r->packets_received > 0 && r->samples < MIN_TONE_SAMPLES)
+      count_failure (rig, causes, "short-media");
     /* the peer stopped sending before the call ended (a dead backend
      * loses no packet by sequence number: it just goes quiet) */
     if (r->packets_received > 0 && r->end_gap_us > 500000)
@@ -416,14 +421,14 @@ call_finish (RigCall *c, const RigStreamResult *r)
   else
     json_builder_add_string_value (b, "echo");
   json_builder_set_member_name (b, "tone_expected_hz");
-  if (tone_checked)
+  if (c->expected_hz > 0)
     json_builder_add_double_value (b, c->expected_hz);
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "dominant_hz");
   json_builder_add_double_value (b, round (r->dominant_hz * 10) / 10);
   json_builder_set_member_name (b, "tone_match");
-  if (tone_checked && r->packets_received > 0)
+  if (tone_checked)
     json_builder_add_boolean_value (b, tone_ok);
   else
     json_builder_add_null_value (b);
