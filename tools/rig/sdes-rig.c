@@ -1020,7 +1020,7 @@ main (int argc, char **argv)
   g_clear_handle_id (&rig.stop_timeout_id, g_source_remove);
   print_summary (&rig);
   status = rig.failed > 0 || g_hash_table_size (rig.calls) > 0 ||
-      (!rig.answer && rig.done < rig.n_calls) ? 1 : 0;
+      (!rig.answer && !rig.stopping && rig.done < rig.n_calls) ? 1 : 0;
 
   sdes_agent_shutdown (rig.agent);
   {
