@@ -42,7 +42,7 @@
 /**
  * sdes_agent_error_quark:
  *
- * The error domain of #SdesAgent and #SdesCall (#SDES_AGENT_ERROR): every
+ * The error domain of #SdesAgent and #SdesCall (`SDES_AGENT_ERROR`): every
  * #GError the agent and its calls return or emit (#SdesAgent::tls-failed)
  * is in it, with a #SdesAgentError code.
  *

@@ -45,7 +45,7 @@
 /**
  * sdes_media_error_quark:
  *
- * The error domain of #SdesMediaBinding (#SDES_MEDIA_ERROR): the errors of
+ * The error domain of #SdesMediaBinding (`SDES_MEDIA_ERROR`): the errors of
  * sdes_media_binding_apply() and sdes_media_binding_add_early() are in it,
  * with a #SdesMediaError code. (#SdesMediaBinding::error passes on the
  * pipeline's own #GError, in a GStreamer domain.)

@@ -35,7 +35,7 @@ GQuark sdes_media_error_quark (void);
  *   or refused a key.
  *
  * Why #SdesMediaBinding could not put a call's negotiated media on the
- * pipeline: the codes of #SDES_MEDIA_ERROR, returned by
+ * pipeline: the codes of `SDES_MEDIA_ERROR`, returned by
  * sdes_media_binding_apply() and sdes_media_binding_add_early(). The
  * SIP side of the call is not affected; the application decides whether to
  * hang up.
