@@ -259,7 +259,7 @@ main (int argc, char **argv)
     }
   }
   print_load ("after");
-  /* Issue 9 goals, reported, never asserted. */
+  /* The throughput goals of docs/backend.md, reported, never asserted. */
   printf ("# goal: AES_CM_128_HMAC_SHA1_80 protect 172 B >= 2.5 M/s: %.2f M/s "
       "(%s)\n", p80_172 / 1e6, p80_172 >= 2.5e6 ? "met" : "NOT met");
   printf ("# goal: AES_CM_128_HMAC_SHA1_80 protect 1212 B >= 0.8 M/s: %.2f M/s "

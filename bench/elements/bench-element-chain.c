@@ -1,7 +1,7 @@
 /* srtpsdes — element chain cost: srtpsdesenc ! srtpsdesdec vs srtpenc ! srtpdec
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Issue 9: per-packet cost of an encoder followed by a decoder, minus the
+ * The per-packet cost of an encoder followed by a decoder, minus the
  * cost of identity ! identity, for 172-byte G.711 RTP packets protected
  * with AES_CM_128_HMAC_SHA1_80 (the same 30-byte master key everywhere).
  *

@@ -1,7 +1,7 @@
 /* srtpsdes — how many concurrent G.711 streams one process protects in real time
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Issue 9: N streams, each with its own SSRC and its own key, send 50
+ * N streams, each with its own SSRC and its own key, send 50
  * packets/s each way (172-byte G.711 RTP, AES_CM_128_HMAC_SHA1_80). Every
  * packet is encrypted and then decrypted in real time. A step passes when
  * every packet arrives intact (so zero authentication failures) and none is
@@ -19,7 +19,7 @@
  *
  *   So N streams are 2N flows, 2N encoders and 2N decoders.
  *
- * - "shared" (ours, issue 9): per driving thread, srtpsdesenc elements with
+ * - "shared" (ours): per driving thread, srtpsdesenc elements with
  *   a request pad per flow (up to --pads-per-encoder, 1000, flows each),
  *   each pad keyed with its flow's key (pad property "crypto"), and ONE
  *   srtpsdesdec per driving thread that knows every flow's key by SSRC
@@ -31,7 +31,7 @@
  *
  *   sink_t finds the flow by SSRC and checks bytes and lateness the same.
  *
- * - "batched" (ours, issue 9): a stream-batching sender (a media server
+ * - "batched" (ours): a stream-batching sender (a media server
  *   that produces many streams in one loop): per driving thread ONE
  *   srtpsdesenc pad and ONE srtpsdesdec, both knowing every flow's key by
  *   SSRC (add-crypto-for-ssrc on each), fed one buffer list per wake-up

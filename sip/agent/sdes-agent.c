@@ -5,9 +5,9 @@
  */
 
 /**
- * SECTION:sdes-agent
- * @title: SdesAgent
- * @short_description: a SIP user agent that negotiates SDES-SRTP
+ * SdesAgent:
+ *
+ * A SIP user agent that negotiates SDES-SRTP (RFC 4568) for its calls.
  *
  * #SdesAgent wraps one Sofia-SIP `nua` stack. Its sockets and timers are a
  * #GSource (Sofia's su_glib) attached to the #GMainContext given at
@@ -39,6 +39,17 @@
 
 #include <string.h>
 
+/**
+ * sdes_agent_error_quark:
+ *
+ * The error domain of #SdesAgent and #SdesCall (`SDES_AGENT_ERROR`): every
+ * #GError the agent and its calls return or emit (#SdesAgent::tls-failed)
+ * is in it, with a #SdesAgentError code.
+ *
+ * Returns: the #GQuark of the domain.
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (sdes-agent-error-quark, sdes_agent_error)
 
 #define SHUTDOWN_WAIT_US (5 * G_USEC_PER_SEC)
@@ -405,6 +416,13 @@ sdes_agent_start (SdesAgent *agent, GError **error)
  * sdes_agent_get_contact:
  * @agent: a #SdesAgent
  *
+ * The address peers reach this agent at: the URI of the first transport
+ * Sofia bound, with the port the system chose when #SdesAgent:bind-uris
+ * asked for port 0 (e.g. "sip:127.0.0.1:41234"). When a sips: transport is
+ * bound it is the sips: URI. It is known from #SdesAgent::ready on, which
+ * is emitted from the agent's main context after sdes_agent_start(); it
+ * is also #SdesAgent:contact, which notifies when it is set.
+ *
  * Returns: (nullable): the URI of the first bound transport (with the real
  *   port), or %NULL before #SdesAgent::ready.
  *
@@ -461,6 +479,13 @@ sdes_agent_shutdown (SdesAgent *agent)
  * sdes_agent_is_shut_down:
  * @agent: a #SdesAgent
  *
+ * Whether the shutdown begun by sdes_agent_shutdown() has finished: Sofia
+ * reported it (nua_r_shutdown with a final status) and the stack was
+ * destroyed, so the agent holds no socket or timer any more. A loop that
+ * shuts an agent down can iterate its context until this is %TRUE instead
+ * of connecting to #SdesAgent::shutdown-complete. An agent never started
+ * is not shut down.
+ *
  * Returns: %TRUE once #SdesAgent::shutdown-complete has been emitted.
  *
  * Since: 0.1
@@ -480,6 +505,14 @@ sdes_agent_is_shut_down (SdesAgent *agent)
  * sdes_agent_new:
  * @context: (nullable): the #GMainContext to run in; %NULL for the
  *   thread-default context of the calling thread
+ *
+ * Creates an agent whose Sofia stack will run in @context
+ * (#SdesAgent:main-context): its sockets and timers are a #GSource there
+ * and every signal of the agent and its calls is emitted from it, so the
+ * application iterates that context and no thread is created. Set the
+ * properties (#SdesAgent:bind-uris, the TLS files, #SdesAgent:srtp-policy,
+ * #SdesAgent:local-media, ...) and then call sdes_agent_start(): nothing is
+ * bound before that.
  *
  * Returns: (transfer full): a new, not yet started agent.
  *
@@ -700,23 +733,72 @@ agent_install_properties (GObjectClass *object_class)
    * Transports to bind: at most one sip: URI (e.g.
    * "sip:127.0.0.1:0;transport=udp"; without a transport parameter both UDP
    * and TCP) and one sips: URI (TLS). Port 0 picks a free port. Read at
-   * sdes_agent_start().
+   * sdes_agent_start(); two URIs of one scheme, or another scheme, fail it
+   * with %SDES_AGENT_ERROR_BAD_URI. Default %NULL: "sip:127.0.0.1:0". The
+   * host of the sip: URI (else of the sips: one) is also the warn-agent of
+   * the Warning header sent with a refused offer (RFC 3261 §20.43).
    *
    * Since: 0.1
    */
   props[PROP_BIND_URIS] =
       g_param_spec_boxed ("bind-uris", NULL, "sip:/sips: URIs to bind",
                           G_TYPE_STRV, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:tls-cert-file:
+   *
+   * Path of the PEM certificate (or chain, leaf first) the agent presents
+   * on its TLS connections, as server of a bound sips: transport and as
+   * client. It may also hold the private key, when #SdesAgent:tls-key-file
+   * is unset. The files are read at sdes_agent_start() and copied into a
+   * private 0700 directory (Sofia reads one "agent.pem" there), which is
+   * removed when the agent is disposed; later changes have no effect.
+   * Default %NULL: no certificate of ours is staged.
+   *
+   * Since: 0.1
+   */
   props[PROP_TLS_CERT_FILE] = string_prop ("tls-cert-file", "PEM certificate (chain) for TLS");
+  /**
+   * SdesAgent:tls-key-file:
+   *
+   * Path of the PEM private key of #SdesAgent:tls-cert-file; %NULL (the
+   * default) when the certificate file holds the key too. Read at
+   * sdes_agent_start() with the certificate; the staged copy is written
+   * with mode 0600 and the buffer that held the key is wiped.
+   *
+   * Since: 0.1
+   */
   props[PROP_TLS_KEY_FILE] = string_prop ("tls-key-file", "PEM private key for TLS");
+  /**
+   * SdesAgent:tls-ca-file:
+   *
+   * Path of a PEM file of the CA certificates the agent trusts when
+   * #SdesAgent:tls-verify is on: a TLS peer (server or client) must
+   * present a certificate issued by one of them. Takes precedence over
+   * #SdesAgent:tls-ca-dir. Read at sdes_agent_start(); default %NULL.
+   *
+   * Since: 0.1
+   */
   props[PROP_TLS_CA_FILE] = string_prop ("tls-ca-file", "PEM file of trusted CA certificates");
+  /**
+   * SdesAgent:tls-ca-dir:
+   *
+   * Directory of trusted CA certificates: every file in it whose name ends
+   * in ".pem" or ".crt" is read at sdes_agent_start() (subdirectories and
+   * other names are ignored). Used only when #SdesAgent:tls-ca-file is
+   * unset; default %NULL.
+   *
+   * Since: 0.1
+   */
   props[PROP_TLS_CA_DIR] = string_prop ("tls-ca-dir",
                                         "Directory of trusted CA certificates (*.pem, *.crt)");
   /**
    * SdesAgent:tls-verify:
    *
-   * Verify TLS peers against the trusted CAs ("only accept trusted
-   * certificates"). Turning it off logs a warning: a man in the middle then
+   * Verify TLS peers against the trusted CAs (#SdesAgent:tls-ca-file,
+   * #SdesAgent:tls-ca-dir) in both directions: a server we connect to and
+   * a client that connects to us must present a certificate from one of
+   * them. Default %TRUE. Turning it off makes sdes_agent_start() log a
+   * warning when a sips: transport is bound: a man in the middle then
    * reads every a=crypto key.
    *
    * Since: 0.1
@@ -724,17 +806,78 @@ agent_install_properties (GObjectClass *object_class)
   props[PROP_TLS_VERIFY] =
       g_param_spec_boolean ("tls-verify", NULL, "Verify TLS peer certificates", TRUE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:identity:
+   *
+   * Our address-of-record, e.g. "sip:alice@example.org" or
+   * "\"Alice\" <sips:alice@example.org>": the From of every request the
+   * agent sends, and the To of its REGISTER (RFC 3261 §10.2). Applied at
+   * sdes_agent_start(); default %NULL: Sofia's default From, made from the
+   * bound address.
+   *
+   * Since: 0.1
+   */
   props[PROP_IDENTITY] = string_prop ("identity", "Our address-of-record (From)");
+  /**
+   * SdesAgent:user-agent:
+   *
+   * The value of the User-Agent header (RFC 3261 §20.41) of the agent's
+   * requests, e.g. "srtpsdes/0.1". Applied at sdes_agent_start(); default
+   * %NULL: Sofia's own.
+   *
+   * Since: 0.1
+   */
   props[PROP_USER_AGENT] = string_prop ("user-agent", "User-Agent header value");
+  /**
+   * SdesAgent:registrar:
+   *
+   * URI of the registrar (e.g. "sips:registrar.example.org"). When set,
+   * sdes_agent_start() sends a REGISTER of #SdesAgent:identity there
+   * (RFC 3261 §10); a 401/407 challenge is answered from
+   * #SdesAgent:auth-username and #SdesAgent:auth-password, and the final
+   * status is reported by #SdesAgent::registered. Default %NULL: no
+   * REGISTER is sent.
+   *
+   * Since: 0.1
+   */
   props[PROP_REGISTRAR] = string_prop ("registrar", "Registrar URI; unset: no REGISTER");
+  /**
+   * SdesAgent:auth-username:
+   *
+   * The user name of HTTP digest authentication (RFC 3261 §22). A 401 or
+   * 407 to the agent's REGISTER or to a call's INVITE is answered with
+   * credentials made from it and #SdesAgent:auth-password, and the request
+   * is sent again (same Call-ID and From tag, CSeq + 1, RFC 3261 §8.1.3.5);
+   * a second challenge to the retry is final. Default %NULL: challenges
+   * are not answered and end the call (or the registration) with their
+   * status.
+   *
+   * Since: 0.1
+   */
   props[PROP_AUTH_USERNAME] = string_prop ("auth-username",
                                            "Digest user name for 401/407 challenges");
+  /**
+   * SdesAgent:auth-password:
+   *
+   * The digest password of #SdesAgent:auth-username. It is write-only in
+   * effect: reading the property always gives %NULL, the agent's copy is
+   * wiped when it is replaced or the agent is finalized, and it is never
+   * logged. Default %NULL (an empty password when a user name is set).
+   *
+   * Since: 0.1
+   */
   props[PROP_AUTH_PASSWORD] = string_prop ("auth-password",
                                            "Digest password (never read back)");
   /**
    * SdesAgent:srtp-policy:
    *
-   * SRTP policy of new calls (Cisco Table 46 rows).
+   * The SRTP policy of new calls, outgoing and incoming, as the rows of
+   * Table 46 of Cisco "SIP Support for SRTP" define them: %SDES_SRTP_POLICY_OFF
+   * offers and accepts RTP only, %SDES_SRTP_POLICY_OPTIONAL (the default)
+   * offers SRTP and falls back to RTP when the peer refuses it, and
+   * %SDES_SRTP_POLICY_MANDATORY accepts nothing but SRTP (an offer without
+   * an acceptable a=crypto line is answered 488). Each call copies the
+   * value current when it is created.
    *
    * Since: 0.1
    */
@@ -742,6 +885,18 @@ agent_install_properties (GObjectClass *object_class)
       g_param_spec_enum ("srtp-policy", NULL, "SRTP policy of new calls",
                          SDES_TYPE_SRTP_POLICY, SDES_SRTP_POLICY_OPTIONAL,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:suites:
+   *
+   * Names of the SRTP crypto suites (RFC 4568 §6.2, RFC 6188 §7, RFC 7714
+   * §12; e.g. "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM") that new calls
+   * offer, one a=crypto line each in this order of preference, and accept
+   * in an incoming offer. Copied into each call's #SdesSession:suites when the
+   * call is created. Default %NULL: the engine's default,
+   * AES_CM_128_HMAC_SHA1_80 then AES_CM_128_HMAC_SHA1_32.
+   *
+   * Since: 0.1
+   */
   props[PROP_SUITES] =
       g_param_spec_boxed ("suites", NULL,
                           "Crypto suites to offer/accept, in preference order (NULL: engine default)",
@@ -749,8 +904,16 @@ agent_install_properties (GObjectClass *object_class)
   /**
    * SdesAgent:require-secure-signaling:
    *
-   * Cisco Table 44: under the mandatory policy, refuse to send an SRTP offer
-   * over signaling that is not TLS end to end (sips:).
+   * Keys are only put into SDP that travels over TLS (Cisco "SIP Support
+   * for SRTP", Table 44; RFC 4568 §8.3 asks for a secure signaling path).
+   * With the default %TRUE, a call to a sip: target under
+   * %SDES_SRTP_POLICY_MANDATORY fails with
+   * %SDES_AGENT_ERROR_INSECURE_SIGNALING before any INVITE is sent, and
+   * under %SDES_SRTP_POLICY_OPTIONAL it offers RTP only; an incoming INVITE
+   * whose Request-URI is not sips: is answered without keys (RTP under the
+   * optional policy, 488 under the mandatory one). sips: calls are
+   * unaffected. Set it to %FALSE only for test rigs that run SRTP over
+   * plain UDP/TCP signaling.
    *
    * Since: 0.1
    */
@@ -760,8 +923,13 @@ agent_install_properties (GObjectClass *object_class)
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   /**
    * SdesAgent:offer-style:
-   * How new calls offer under the optional policy: one RTP/SAVP m-line
-   * (fallback by a new INVITE after a 4xx) or RTP/AVP + RTP/SAVP m-lines.
+   *
+   * How new calls offer under %SDES_SRTP_POLICY_OPTIONAL:
+   * %SDES_OFFER_STYLE_SAVP (the default) sends one RTP/SAVP m-line and,
+   * when the peer refuses it with a 4xx or 606, retries the INVITE with an
+   * RTP/AVP offer; %SDES_OFFER_STYLE_DUAL offers an RTP/AVP m-line followed
+   * by an RTP/SAVP m-line per stream in the same INVITE, and the answerer
+   * accepts one and sets port 0 on the other (RFC 3264 §6).
    *
    * Since: 0.1
    */
@@ -769,14 +937,45 @@ agent_install_properties (GObjectClass *object_class)
       g_param_spec_enum ("offer-style", NULL, "Offer style under the optional policy",
                          SDES_TYPE_OFFER_STYLE, SDES_OFFER_STYLE_SAVP,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:auto-answer:
+   *
+   * Accept every incoming call whose offer the policy accepts, right after
+   * #SdesAgent::incoming-call has been emitted (a handler can still reject
+   * the call first). Offers the policy refuses are answered 488 whatever
+   * this is. Default %FALSE: the application calls sdes_call_accept().
+   *
+   * Since: 0.1
+   */
   props[PROP_AUTO_ANSWER] =
       g_param_spec_boolean ("auto-answer", NULL,
                             "Accept acceptable incoming calls without asking", FALSE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:local-media:
+   *
+   * Our media (address, ports, codecs) as a #SdesLocalMedia: used by
+   * sdes_agent_call() when it is given no local media, and by every
+   * incoming call to build its answer. The agent holds a reference; a call
+   * uses the value current when it is created. Default %NULL: an incoming
+   * INVITE is then answered 500 and an outgoing call needs its own local
+   * media (%SDES_AGENT_ERROR_NO_LOCAL_MEDIA).
+   *
+   * Since: 0.1
+   */
   props[PROP_LOCAL_MEDIA] =
       g_param_spec_boxed ("local-media", NULL,
                           "Default local media of calls (and of every incoming call)",
                           SDES_TYPE_LOCAL_MEDIA, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesAgent:contact:
+   *
+   * Read-only: the URI of the first transport Sofia bound, with the real
+   * port (see sdes_agent_get_contact()). %NULL until the agent has started
+   * and emitted #SdesAgent::ready; notified when it is set.
+   *
+   * Since: 0.1
+   */
   props[PROP_CONTACT] =
       g_param_spec_string ("contact", NULL, "URI of the first bound transport", NULL,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -816,6 +1015,12 @@ agent_install_signals (SdesAgentClass *klass)
    * @agent: the agent
    * @status: final SIP status of the REGISTER
    * @reason: its reason phrase
+   *
+   * The REGISTER to #SdesAgent:registrar got a final response: 200 when
+   * the registration holds, else the failure (403, a second 401/407 once
+   * the digest retry was refused, 408 without any answer, ...). Emitted
+   * once per REGISTER, after the digest retry if there was one, never for
+   * provisional responses.
    *
    * Since: 0.1
    */

@@ -5,9 +5,10 @@
  */
 
 /**
- * SECTION:sdes-call
- * @title: SdesCall
- * @short_description: an INVITE session whose SDP is negotiated by #SdesSession
+ * SdesCall:
+ *
+ * One SIP call (an INVITE dialog) of a #SdesAgent, whose SDP is negotiated
+ * by a #SdesSession.
  *
  * A #SdesCall is created by sdes_agent_call() or handed to the application
  * by #SdesAgent::incoming-call. It owns one Sofia nua handle (bound to the
@@ -450,6 +451,13 @@ _sdes_call_handle_event (SdesCall *self, nua_event_t event, int status,
  * sdes_call_get_state:
  * @call: a #SdesCall
  *
+ * Where the call is in its life cycle: an outgoing call goes
+ * %SDES_CALL_STATE_CALLING, %SDES_CALL_STATE_EARLY (on an 18x),
+ * %SDES_CALL_STATE_ACTIVE (on the 2xx), an incoming one
+ * %SDES_CALL_STATE_INCOMING then %SDES_CALL_STATE_ACTIVE once the dialog is
+ * confirmed; every call ends in %SDES_CALL_STATE_ENDED. This is
+ * #SdesCall:state; each change is also #SdesCall::state-changed.
+ *
  * Returns: the current state.
  *
  * Since: 0.1
@@ -502,6 +510,11 @@ sdes_call_get_session (SdesCall *call)
  * sdes_call_get_remote_uri:
  * @call: a #SdesCall
  *
+ * The other party: for an outgoing call the URI it was made to (after a
+ * 3xx redirect, the Contact now being called, see #SdesCall::redirected);
+ * for an incoming call the URI of the INVITE's From. This is
+ * #SdesCall:remote-uri.
+ *
  * Returns: (nullable): the callee (outgoing) or caller (incoming) URI.
  *
  * Since: 0.1
@@ -516,6 +529,14 @@ sdes_call_get_remote_uri (SdesCall *call)
 /**
  * sdes_call_is_secure:
  * @call: a #SdesCall
+ *
+ * Whether the negotiated media are all SRTP: every active stream of the
+ * last media published (#SdesCall::media-ready, #SdesCall::media-updated)
+ * has keys, T.38 fax (m=image, which is never secured) aside. %FALSE before any media, on an
+ * RTP-only call (fallback or %SDES_SRTP_POLICY_OFF), and when one stream
+ * is RTP. It says what was agreed in SDP; that the peer's SRTP actually
+ * authenticates is reported by the media side (srtpsdesdec,
+ * #SdesMediaBinding::secure-media). This is #SdesCall:secure.
  *
  * Returns: %TRUE when every active stream of the confirmed dialog is SRTP.
  *
@@ -583,6 +604,11 @@ sdes_call_accept (SdesCall *call, GError **error)
  * @status: a final SIP status, 300..699 (e.g. 486, 603)
  * @reason: (nullable): the reason phrase; %NULL for the standard one
  * @error: return location for a #GError
+ *
+ * Answers an incoming INVITE that was not accepted with the final
+ * response @status (486 Busy Here, 603 Decline, ...; RFC 3261 §13.3.1.3)
+ * and ends the call: #SdesCall::ended is emitted with @status and
+ * #SdesCall:end-reason %SDES_CALL_END_REASON_LOCAL_HANGUP.
  *
  * Errors: %SDES_AGENT_ERROR_WRONG_STATE.
  *
@@ -703,7 +729,10 @@ sdes_call_hold (SdesCall *call, GError **error)
  * @call: an active #SdesCall
  * @error: return location for a #GError
  *
- * Re-INVITEs with a=sendrecv.
+ * Takes the call off hold: re-INVITEs with a=sendrecv (RFC 3264 §8.4) and
+ * the same keys, unless the address or port changed (Cisco "SIP Support
+ * for SRTP", "Rekeying Rules"). #SdesCall::media-updated follows the
+ * answer. Only one re-INVITE may be in progress at a time.
  *
  * Errors: %SDES_AGENT_ERROR_WRONG_STATE, %SDES_AGENT_ERROR_NEGOTIATION.
  *
@@ -783,15 +812,52 @@ sdes_call_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
 static void
 call_install_properties (GObjectClass *object_class)
 {
+  /**
+   * SdesCall:state:
+   *
+   * Read-only: the #SdesCallState of the call (sdes_call_get_state()),
+   * %SDES_CALL_STATE_IDLE until the first INVITE is sent or received.
+   * Notified on every change, before #SdesCall::state-changed.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_STATE] =
       g_param_spec_enum ("state", NULL, "Call state", SDES_TYPE_CALL_STATE,
                          SDES_CALL_STATE_IDLE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesCall:remote-uri:
+   *
+   * Read-only: the callee of an outgoing call (the Contact being called
+   * after a 3xx redirect) or the From URI of an incoming call; see
+   * sdes_call_get_remote_uri().
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_REMOTE_URI] =
       g_param_spec_string ("remote-uri", NULL, "Callee or caller URI", NULL,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesCall:incoming:
+   *
+   * Read-only: %TRUE when the peer called us (the call came from
+   * #SdesAgent::incoming-call), %FALSE for a call made with
+   * sdes_agent_call() or started by a transfer. Fixed for the life of the
+   * call.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_INCOMING] =
       g_param_spec_boolean ("incoming", NULL, "The peer called us", FALSE,
                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesCall:secure:
+   *
+   * Read-only: every active stream of the negotiated media (T.38 m=image
+   * aside) is SRTP (sdes_call_is_secure()). %FALSE until media are negotiated;
+   * notified, with #SdesCall::secure-changed, when it changes.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_SECURE] =
       g_param_spec_boolean ("secure", NULL, "Every active stream is SRTP", FALSE,
                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -816,6 +882,19 @@ call_install_properties (GObjectClass *object_class)
   props[SDES_CALL_PROP_REMOTE_SDP] =
       g_param_spec_string ("remote-sdp", NULL, "Last SDP received (contains keys)", NULL,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesCall:invites-sent:
+   *
+   * Read-only: how many INVITEs with a new offer this call has sent: the
+   * initial one, the RTP retry after an SRTP offer was refused under
+   * %SDES_SRTP_POLICY_OPTIONAL (Cisco "SIP Support for SRTP", "SDP
+   * Negotiation"), one per followed 3xx Contact, and each hold/resume
+   * re-INVITE. A re-send with digest credentials (RFC 3261 §22.2) carries
+   * the same offer and is not counted. 0 for an incoming call that has
+   * not re-INVITEd.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_INVITES_SENT] =
       g_param_spec_uint ("invites-sent", NULL, "INVITEs (with new offers) sent by this call",
                          0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -854,6 +933,11 @@ call_install_signals (SdesCallClass *klass)
    * SdesCall::state-changed:
    * @call: the call
    * @state: the new #SdesCallState
+   *
+   * The call moved to @state (#SdesCall:state has been notified already).
+   * Emitted once per change, from the agent's main context; the move to
+   * %SDES_CALL_STATE_ENDED comes right before #SdesCall::ended, which
+   * carries the SIP status.
    *
    * Since: 0.1
    */
@@ -899,6 +983,11 @@ call_install_signals (SdesCallClass *klass)
    * SdesCall::secure-changed:
    * @call: the call
    * @secure: whether every active stream is now SRTP
+   *
+   * #SdesCall:secure changed: emitted when media are published
+   * (#SdesCall::media-ready, #SdesCall::media-updated), just before those
+   * signals, and only when the value differs from the last one. A call
+   * that falls back to RTP never emits it (it stays %FALSE).
    *
    * Since: 0.1
    */
@@ -956,6 +1045,13 @@ call_install_dialog_signals (SdesCallClass *klass)
    * @status: the status line of the referee's call to the target, from its
    *   NOTIFY (100, 180, 200, 486, ...), or the REFER's own failure status
    * @reason: its reason phrase
+   *
+   * Progress of a blind transfer started with sdes_call_refer(): emitted
+   * for each NOTIFY of the implicit "refer" subscription whose
+   * message/sipfrag body is a status line (RFC 3515 §2.4.5), and once with
+   * the REFER's own status when the peer refused it (>= 300). A 200 means
+   * the referee reached the target; the call to the referee itself is not
+   * ended by the transfer (hang it up when done).
    *
    * Since: 0.1
    */

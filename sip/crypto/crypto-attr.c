@@ -172,9 +172,10 @@ is_b64_char (gchar c)
   return g_ascii_isalnum (c) || c == '+' || c == '/';
 }
 
-/* Decodes base64 (padded or not, PEERS §2.7) into @out without any heap
- * copy of the key. Returns the decoded length, or -1 for bad base64, or -2
- * when the text is longer than any key||salt could be. */
+/* Decodes base64 (padded or not: sipwise/rtpengine#1197,
+ * baresip/baresip#1233) into @out without any heap copy of the key.
+ * Returns the decoded length, or -1 for bad base64, or -2 when the text is
+ * longer than any key||salt could be. */
 static gssize
 decode_key_b64 (Span s, guint8 *out, gsize out_size)
 {
@@ -548,7 +549,7 @@ parse_into (Parser *ps, const gchar *text, SdesCryptoAttr *attr, GError **error)
     return fail (error, SDES_CRYPTO_ERROR_BAD_TAG, column (ps, tok[0].p),
                  "tag must be 1 to 9 decimal digits (RFC 4568 sec. 9.1)");
   /* Tag 0 is outside RFC 4568's intent but sent by some stacks; accepted on
-   * input (PEERS §2.9), never generated. */
+   * input (baresip/baresip#229), never generated. */
   attr->tag = (guint32) tag;
 
   if (n_tok < 2)

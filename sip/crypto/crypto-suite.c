@@ -38,8 +38,9 @@ static const SdesCryptoSuiteInfo suite_table[SDES_CRYPTO_SUITE_N] = {
     32, 12, 16, 16, TRUE, LIFETIME_SRTP, LIFETIME_SRTCP, "RFC 7714" },
 };
 
-/* Spellings seen in the field (PEERS §2.7): rtpengine and older Asterisk used
- * AES_CM_256_* before RFC 6188 fixed the order, Kurento writes AES_128_CM_*.
+/* Spellings seen in the field (sipwise/rtpengine#736, #703): rtpengine and
+ * older Asterisk used AES_CM_256_* before RFC 6188 fixed the order, Kurento
+ * (Kurento/kms-elements, kmsrtpendpoint.c) writes AES_128_CM_*.
  * We accept them and echo the spelling back (suite_name). */
 static const struct {
   const gchar *name;

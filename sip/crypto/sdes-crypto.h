@@ -260,8 +260,8 @@ typedef enum {
 
 /**
  * SdesCryptoAttr:
- * @tag: the tag, 0..999999999 (0 is accepted on input for interop, see
- *   PEERS §2.9, and never generated).
+ * @tag: the tag, 0..999999999 (0 is accepted on input for interop: some
+ *   stacks send it, baresip/baresip#229; never generated).
  * @suite: the crypto suite.
  * @suite_name: the suite name exactly as the line spelled it (an RFC name
  *   or a legacy alias such as `AES_CM_256_HMAC_SHA1_80`); static string.

@@ -5,9 +5,10 @@
  */
 
 /**
- * SECTION:sdes-media-binding
- * @title: SdesMediaBinding
- * @short_description: make a pipeline's srtpsdesenc/srtpsdesdec follow a call's keys
+ * SdesMediaBinding:
+ *
+ * Makes the srtpsdesenc/srtpsdesdec of an application's pipeline follow the
+ * keys a #SdesCall negotiates.
  *
  * The binding configures elements of the application's own pipeline from
  * the descriptions a call negotiates (#SdesCall::early-media,
@@ -41,6 +42,18 @@
 
 #include <string.h>
 
+/**
+ * sdes_media_error_quark:
+ *
+ * The error domain of #SdesMediaBinding (`SDES_MEDIA_ERROR`): the errors of
+ * sdes_media_binding_apply() and sdes_media_binding_add_early() are in it,
+ * with a #SdesMediaError code. (#SdesMediaBinding::error passes on the
+ * pipeline's own #GError, in a GStreamer domain.)
+ *
+ * Returns: the #GQuark of the domain.
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (sdes-media-error-quark, sdes_media_error)
 
 struct _SdesMediaBinding {
@@ -284,6 +297,14 @@ sdes_media_binding_class_init (SdesMediaBindingClass *klass)
 
 /**
  * sdes_media_binding_new:
+ *
+ * Creates a binding that holds no element yet. Give it the elements of
+ * the stream (#SdesMediaBinding:encoder, #SdesMediaBinding:decoder, the
+ * sinks, the valve, the pipeline) either before the call or, once the
+ * negotiated codec and security are known, from a
+ * #SdesMediaBinding::first-media handler; then connect it to a call with
+ * sdes_media_binding_attach_call(), or feed it descriptions with
+ * sdes_media_binding_apply().
  *
  * Returns: (transfer full): a new binding with no elements; set them from
  *   #SdesMediaBinding::first-media or before the call.

@@ -34,6 +34,12 @@ GQuark sdes_media_error_quark (void);
  * @SDES_MEDIA_ERROR_PIPELINE: the pipeline failed to start, posted an error
  *   or refused a key.
  *
+ * Why #SdesMediaBinding could not put a call's negotiated media on the
+ * pipeline: the codes of `SDES_MEDIA_ERROR`, returned by
+ * sdes_media_binding_apply() and sdes_media_binding_add_early(). The
+ * SIP side of the call is not affected; the application decides whether to
+ * hang up.
+ *
  * Since: 0.1
  */
 typedef enum {

@@ -631,8 +631,9 @@ make_rtcp (guint8 *packet, gsize len)
 }
 
 /* 10^5 packets of random sizes, sequence numbers advancing by 1..3 with
- * local reordering, from 0xfe00 on, so the ROC wraps three times (PEERS §2.1:
- * ROC trouble shows up only on long calls); every 50th is an SRTCP packet.
+ * local reordering, from 0xfe00 on, so the ROC wraps three times (ROC
+ * trouble shows up only on long calls: sipwise/rtpengine#102, #1443;
+ * pjsip/pjproject#2682); every 50th is an SRTCP packet.
  * Ours must produce exactly the stock bytes, and each side must unprotect the
  * other's output. */
 static void

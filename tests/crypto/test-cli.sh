@@ -100,14 +100,15 @@ if [ -n "$gen2" ] && run "parse generated line" 0 $wrap "$tool" parse "$gen2"; t
   fi
 fi
 
-# 6. parse of the Cisco seed line with its a=crypto: prefix shows the fields
+# 6. parse of the example line of Cisco "SIP Support for SRTP" ("SDP
+#    Negotiation"), with its a=crypto: prefix, shows the fields
 cisco='a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHawJSoj|2^20|1:32'
-if run "parse Cisco seed line" 0 $wrap "$tool" parse "$cisco"; then
+if run "parse Cisco example line" 0 $wrap "$tool" parse "$cisco"; then
   if grep -q 'AES_CM_128_HMAC_SHA1_32' "$tmp/out" && grep -q '2^20' "$tmp/out" &&
      grep -q '32' "$tmp/out" && ! grep -q 'd0RmdmcmVCsp' "$tmp/out" "$tmp/err"; then
-    ok "parse Cisco seed line shows suite, lifetime, MKI and no key"
+    ok "parse Cisco example line shows suite, lifetime, MKI and no key"
   else
-    not_ok "parse Cisco seed line shows suite, lifetime, MKI and no key" "stdout: $(cat "$tmp/out")"
+    not_ok "parse Cisco example line shows suite, lifetime, MKI and no key" "stdout: $(cat "$tmp/out")"
   fi
 fi
 

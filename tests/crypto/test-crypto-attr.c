@@ -153,8 +153,8 @@ typedef struct {
 #define KEY(b64, lt, exp, mki, mkilen) { b64, lt, exp, mki, mkilen }
 
 static const ValidCase valid_cases[] = {
-  /* Cisco seed (000), "SDP Negotiation": the document breaks each a=crypto
-   * over two lines; on the wire it is one line with one SP. */
+  /* Cisco "SIP Support for SRTP", "SDP Negotiation": the document breaks
+   * each a=crypto over two lines; on the wire it is one line with one SP. */
   { .path = "cisco-offer",
     .input = "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" K_CISCO_OFFER "|2^20|1:32",
     .tag = 1, .suite = SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32, .suite_name = "AES_CM_128_HMAC_SHA1_32",
@@ -223,9 +223,10 @@ static const ValidCase valid_cases[] = {
     .input = "1 AES_CM_128_HMAC_SHA1_80 inline:" K_RFC_OFFER " -FOO",
     .tag = 1, .suite = SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, .suite_name = AES80,
     .n_keys = 1, .keys = { KEY (K_RFC_OFFER, 0, 0, 0, 0) }, .extensions = { "-FOO", NULL } },
-  /* Yealink seed (002): the suites it lists, with the keys as printed where
-   * they are intact; line 3's "in line:" is repaired here and tested as
-   * printed among the malformed lines. */
+  /* Yealink "SRTP&TLS" ("Secure Real-Time Transport Protocol", the sample
+   * INVITE): the suites it lists, with the keys as printed where they are
+   * intact; line 3's "in line:" is repaired here and tested as printed
+   * among the malformed lines. */
   { .path = "yealink-offer-1",
     .input = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K_YEALINK_1,
     .tag = 1, .suite = SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, .suite_name = AES80,
@@ -263,8 +264,8 @@ static const ValidCase valid_cases[] = {
     .input = "9 AEAD_AES_256_GCM inline:" K_GCM256 "|2^31",
     .tag = 9, .suite = SDES_CRYPTO_SUITE_AEAD_AES_256_GCM, .suite_name = "AEAD_AES_256_GCM",
     .n_keys = 1, .keys = { KEY (K_GCM256, LIFETIME_2_31, 31, 0, 0) } },
-  /* PEERS §2.7 (rtpengine#1197, baresip#1233): unpadded base64 is accepted,
-   * format() pads it. */
+  /* sipwise/rtpengine#1197, baresip/baresip#1233: unpadded base64 is
+   * accepted, format() pads it. */
   { .path = "unpadded-base64-gcm-256",
     .input = "9 AEAD_AES_256_GCM inline:" K_GCM256_NOPAD,
     .canonical = "9 AEAD_AES_256_GCM inline:" K_GCM256,
@@ -280,7 +281,7 @@ static const ValidCase valid_cases[] = {
     .canonical = "1 AES_192_CM_HMAC_SHA1_80 inline:" K_AES192,
     .tag = 1, .suite = SDES_CRYPTO_SUITE_AES_192_CM_HMAC_SHA1_80, .suite_name = "AES_192_CM_HMAC_SHA1_80",
     .n_keys = 1, .keys = { KEY (K_AES192, 0, 0, 0, 0) } },
-  /* PEERS §2.7 (rtpengine#736, #703): legacy names map to RFC 6188, and the
+  /* sipwise/rtpengine#736, #703: legacy names map to RFC 6188, and the
    * spelling is kept so an answer echoes the offer. */
   { .path = "legacy-alias-aes-cm-256",
     .input = "1 AES_CM_256_HMAC_SHA1_80 inline:" K_AES256,
@@ -294,7 +295,8 @@ static const ValidCase valid_cases[] = {
     .input = "3 AES_128_CM_HMAC_SHA1_80 inline:" K_RFC_OFFER,
     .tag = 3, .suite = SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, .suite_name = "AES_128_CM_HMAC_SHA1_80",
     .n_keys = 1, .keys = { KEY (K_RFC_OFFER, 0, 0, 0, 0) } },
-  /* PEERS §2.9 (baresip#229): tag 0 is accepted on input */
+  /* baresip/baresip#229 (tag 0 between baresip and Asterisk): tag 0 is
+   * accepted on input */
   { .path = "tag-zero-accepted",
     .input = "0 AES_CM_128_HMAC_SHA1_80 inline:" K_RFC_OFFER,
     .tag = 0, .suite = SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, .suite_name = AES80,
@@ -322,7 +324,7 @@ static const ValidCase valid_cases[] = {
     .tag = 1, .suite = SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, .suite_name = NULL,
     .n_keys = 1, .keys = { KEY (K_RFC_OFFER, LIFETIME_2_20, 20, 1, 4) },
     .kdr_plus_1 = 4, .unencrypted_srtcp = TRUE, .fec_order = SDES_FEC_ORDER_SRTP_FEC, .wsh = 100 },
-  /* PEERS §2.11 (rtpengine#966): Microsoft Direct Routing sends |2^31 */
+  /* sipwise/rtpengine#966: Microsoft Direct Routing sends |2^31 */
   { .path = "lifetime-2-31",
     .input = "1 AES_CM_128_HMAC_SHA1_80 inline:" K_RFC_OFFER "|2^31",
     .tag = 1, .suite = SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, .suite_name = AES80,
@@ -447,13 +449,14 @@ static const MalformedCase malformed_cases[] = {
   { "prefix-only", "a=crypto:", SDES_CRYPTO_ERROR_SYNTAX, 0 },
   { "tag-only", "1", SDES_CRYPTO_ERROR_SYNTAX, 0 },
   { "missing-key-params", "1 " AES80, SDES_CRYPTO_ERROR_SYNTAX, 0 },
-  /* Cisco seed as printed, before joining the line: key-params on the next line */
-  { "cisco-seed-line-as-printed", "a=crypto:1 AES_CM_128_HMAC_SHA1_32", SDES_CRYPTO_ERROR_SYNTAX, 0 },
-  /* Yealink seed line 2 as printed: split after the suite */
-  { "yealink-seed-line-2-as-printed", "a=crypto:2 AES_CM_128_HMAC_SHA1_32", SDES_CRYPTO_ERROR_SYNTAX, 0 },
-  /* Yealink seed line 3 as printed: "in line: KEY" — the key-method is "in"
-   * (RFC 4568 §9.1 key-method-ext), which is not "inline" */
-  { "yealink-seed-line-3-as-printed", "a=crypto:3 F8_128_HMAC_SHA1_80 in line: " K_YEALINK_3,
+  /* Cisco "SIP Support for SRTP", "SDP Negotiation", as printed, before
+   * joining the line: key-params on the next line */
+  { "cisco-line-without-key-params-as-printed", "a=crypto:1 AES_CM_128_HMAC_SHA1_32", SDES_CRYPTO_ERROR_SYNTAX, 0 },
+  /* Yealink "SRTP&TLS", sample line 2 as printed: split after the suite */
+  { "yealink-line-split-after-suite-as-printed", "a=crypto:2 AES_CM_128_HMAC_SHA1_32", SDES_CRYPTO_ERROR_SYNTAX, 0 },
+  /* Yealink "SRTP&TLS", sample line 3 as printed: "in line: KEY" — the
+   * key-method is "in" (RFC 4568 §9.1 key-method-ext), which is not "inline" */
+  { "yealink-in-line-key-method-as-printed", "a=crypto:3 F8_128_HMAC_SHA1_80 in line: " K_YEALINK_3,
     SDES_CRYPTO_ERROR_BAD_KEY_METHOD, 32 },
   { "control-character", "1 AES_CM_128\001HMAC_SHA1_80 inline:" K_RFC_OFFER, SDES_CRYPTO_ERROR_SYNTAX, 0 },
   { "binary-bytes", P128 " \x01\x02\x7f\x1b[0m", SDES_CRYPTO_ERROR_SYNTAX, 0 },
@@ -469,7 +472,7 @@ static const MalformedCase malformed_cases[] = {
   /* suite */
   { "unknown-suite", "1 AES_CM_129_HMAC_SHA1_80 inline:" K_RFC_OFFER, SDES_CRYPTO_ERROR_UNKNOWN_SUITE, 3 },
   { "unknown-suite-with-prefix-column", "a=crypto:1 FOO inline:" K_RFC_OFFER, SDES_CRYPTO_ERROR_UNKNOWN_SUITE, 12 },
-  /* PEERS §2.7 (FreeSWITCH#1251): _GCM_8 is not the 16-byte-tag suite */
+  /* signalwire/freeswitch#1251: _GCM_8 is not the 16-byte-tag suite */
   { "aead-aes-256-gcm-8-not-in-table", "1 AEAD_AES_256_GCM_8 inline:" K_GCM256, SDES_CRYPTO_ERROR_UNKNOWN_SUITE, 3 },
   /* key-method */
   { "key-method-inlin", "1 " AES80 " inlin:" K_RFC_OFFER, SDES_CRYPTO_ERROR_BAD_KEY_METHOD, 27 },
@@ -484,7 +487,7 @@ static const MalformedCase malformed_cases[] = {
   { "key-30-bytes-on-aes-256", "1 AES_256_CM_HMAC_SHA1_80 inline:" K_30, SDES_CRYPTO_ERROR_KEY_LENGTH, 0 },
   { "key-46-bytes-on-aes-192", "1 AES_192_CM_HMAC_SHA1_80 inline:" K_AES256, SDES_CRYPTO_ERROR_KEY_LENGTH, 0 },
   { "key-30-bytes-on-gcm-128", "1 AEAD_AES_128_GCM inline:" K_30, SDES_CRYPTO_ERROR_KEY_LENGTH, 0 },
-  /* PEERS §2.7 (rtpengine#1197): GCM-256 key||salt is 44 bytes, not 42 */
+  /* sipwise/rtpengine#1197: GCM-256 key||salt is 44 bytes, not 42 */
   { "key-42-bytes-on-gcm-256", "1 AEAD_AES_256_GCM inline:" K_42, SDES_CRYPTO_ERROR_KEY_LENGTH, 0 },
   { "fec-key-wrong-length", P128 " FEC_KEY=inline:" K_29, SDES_CRYPTO_ERROR_KEY_LENGTH, 0 },
   /* lifetime (RFC 4568 §6.1; Cisco Table 47: at most 2^48) */
@@ -506,7 +509,9 @@ static const MalformedCase malformed_cases[] = {
   { "mki-missing-length", P128 "|2^20|1:", SDES_CRYPTO_ERROR_BAD_MKI, 0 },
   { "mki-missing-value", P128 "|2^20|:4", SDES_CRYPTO_ERROR_BAD_MKI, 0 },
   { "mki-letters", P128 "|2^20|a:4", SDES_CRYPTO_ERROR_BAD_MKI, 0 },
-  /* several key-params (RFC 4568 §6.1; PEERS §2.10) */
+  /* several key-params (RFC 4568 §6.1), each needing its own MKI: a peer
+   * that accepts MKIs without implementing them decrypts noise
+   * (asterisk/asterisk#825) */
   { "duplicate-mki", P128 "|1:4;inline:" K_RFC_F8_1 "|1:4", SDES_CRYPTO_ERROR_DUPLICATE_MKI, 0 },
   { "two-key-params-without-mki", P128 ";inline:" K_RFC_F8_1, SDES_CRYPTO_ERROR_MISSING_MKI, 0 },
   { "second-key-param-without-mki", P128 "|1:4;inline:" K_RFC_F8_1, SDES_CRYPTO_ERROR_MISSING_MKI, 0 },
@@ -1012,8 +1017,9 @@ test_generate_accepts_limits (void)
   assert_round_trips (attr);
 }
 
-/* What an answerer does (Cisco seed "SRTP Offer and Answer Exchange": same
- * tag and suite, its own key): only key bytes change. */
+/* What an answerer does (Cisco "SIP Support for SRTP", "SRTP Offer and
+ * Answer Exchange": same tag and suite, its own key): only key bytes
+ * change. */
 static void
 test_regenerate_keys_changes_only_keys (void)
 {

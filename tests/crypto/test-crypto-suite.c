@@ -87,8 +87,9 @@ test_suite_from_name_is_case_insensitive (void)
 static void
 test_suite_from_name_maps_legacy_aliases (void)
 {
-  /* PEERS §2.7 (rtpengine#736, #703): AES_CM_256_* and AES_CM_192_* are the
-   * pre-RFC 6188 spellings; Kurento writes AES_128_CM_*. */
+  /* sipwise/rtpengine#736, #703: AES_CM_256_* and AES_CM_192_* are the
+   * pre-RFC 6188 spellings; Kurento (Kurento/kms-elements) writes
+   * AES_128_CM_*. */
   static const struct {
     const gchar *alias;
     SdesCryptoSuite suite;
@@ -114,7 +115,7 @@ test_suite_from_name_maps_legacy_aliases (void)
 static void
 test_suite_from_name_rejects_unknown (void)
 {
-  /* PEERS §2.7 (FreeSWITCH#1251, #691): AEAD_AES_256_GCM_8 is a different
+  /* signalwire/freeswitch#1251, #691: AEAD_AES_256_GCM_8 is a different
    * suite (8-byte tag) that the table does not have. */
   static const gchar *const unknown[] = {
     "AEAD_AES_256_GCM_8", "AEAD_AES_128_GCM_8", "AES_CM_128_HMAC_SHA1", "AES_CM_128_HMAC_SHA1_80 ",

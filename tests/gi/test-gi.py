@@ -2,10 +2,11 @@
 # srtpsdes — the library through GObject introspection (namespace Sdes)
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# PEERS §4 ("Python/GI: pjsua2 users cannot plug their own media"): a
-# Python program parses a=crypto values, negotiates SDES offer/answer and
-# places a real SIP call between two agents on 127.0.0.1, getting the
-# keys its own media code needs from the media-ready signal. Run by meson
+# pjsua2's Python users cannot plug their own media (pjsip/pjproject#4399,
+# #4085, #4011); here a Python program parses a=crypto values, negotiates
+# SDES offer/answer and places a real SIP call between two agents on
+# 127.0.0.1, getting the keys its own media code needs from the
+# media-ready signal. Run by meson
 # with GI_TYPELIB_PATH / LD_LIBRARY_PATH pointing into the build tree.
 import sys
 import unittest

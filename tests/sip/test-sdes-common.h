@@ -16,7 +16,8 @@
 
 #include "sdes-engine.h"
 
-/* RFC 4568 §8.1 example key and the Cisco seed's offer key (30 bytes each). */
+/* The key of RFC 4568 §5.1's example offer and the offer key of Cisco "SIP
+ * Support for SRTP", "SDP Negotiation" (30 bytes each). */
 #define KEY_A "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 #define KEY_B "d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHawJSoj"
 #define KEY_C "NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj"

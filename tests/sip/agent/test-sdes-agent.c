@@ -487,7 +487,8 @@ poll_again (gpointer data)
 }
 
 /* Bad SDP from the network gets a proper SIP error with a Warning header
- * and the agent keeps serving (issue 6, "Bad or hostile SIP/SDP"). */
+ * (RFC 3261 §20.43, RFC 3264 §6: 488 for an offer that cannot be
+ * answered) and the agent keeps serving. */
 static void
 test_hostile_sdp (Fixture *f, gconstpointer data)
 {
