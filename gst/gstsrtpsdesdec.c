@@ -171,8 +171,10 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
    * GstSrtpSdesDec:stats:
    *
    * application/x-srtpsdes-dec-stats: keys (active keys), ssrc-keys (keys
-   * bound to one SSRC by #GstSrtpSdesDec::add-crypto-for-ssrc), invalid-drops
-   * (packets that are not RTP/RTCP) and "streams", an array of
+   * bound to one SSRC by #GstSrtpSdesDec::add-crypto-for-ssrc), stun-drops
+   * (STUN messages on the media port, RFC 7983 §7: keep-alives of peers
+   * such as liblinphone, dropped but not junk), invalid-drops (other
+   * packets that are not SRTP/SRTCP) and "streams", an array of
    * application/x-srtpsdes-stream: ssrc, rtcp, packets, bytes,
    * auth-failures, replay-drops, unknown-key-drops, limit-drops,
    * invalid-drops, roc-guesses, roc-guess-hits, srtcp-tag32 (SRTCP packets
@@ -189,7 +191,7 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
    */
   gst_srtp_sdes_keyring_install_properties (gobject_class, DEC_STATS_NAME,
       "The remote key: setting it replaces all keys, an SSRC keeps its old key until the "
-      "new one authenticates. Reads back redacted.", "keys, ssrc-keys, ");
+      "new one authenticates. Reads back redacted.", "keys, ssrc-keys, stun-drops, ");
 
   /**
    * GstSrtpSdesDec::add-crypto:
@@ -480,13 +482,19 @@ dec_add_stats (GstElement *element, GstStructure *s)
 {
   GstSrtpSdesDec *self = GST_SRTP_SDES_DEC (element);
   guint n_keys, n_ssrc_keys;
+  guint64 stun = 0;
 
   GST_OBJECT_LOCK (self);
   n_keys = self->keys->len;
   n_ssrc_keys = g_hash_table_size (self->ring.ssrc_keys);
   GST_OBJECT_UNLOCK (self);
+  for (guint i = 0; i < 2; i++) {
+    g_mutex_lock (&self->streams[i].core.lock);
+    stun += self->streams[i].core.stun_drops;
+    g_mutex_unlock (&self->streams[i].core.lock);
+  }
   gst_structure_set (s, "keys", G_TYPE_UINT, n_keys, "ssrc-keys", G_TYPE_UINT, n_ssrc_keys,
-      NULL);
+      "stun-drops", G_TYPE_UINT64, stun, NULL);
 }
 
 /* The decoder never gives key material back: the first key, redacted. */
@@ -924,6 +932,14 @@ dec_accept (DecStream *stream, DecPacket *pkt, GSList **messages)
   }
 }
 
+/* RFC 7983 §7: a first byte of 0-3 on a media port is STUN; RFC 5389 §6:
+ * a 20-byte header whose bytes 4-7 are the magic cookie 0x2112A442. */
+static gboolean
+packet_is_stun (const guint8 *data, gsize size)
+{
+  return size >= 20 && data[0] <= 3 && GST_READ_UINT32_BE (data + 4) == 0x2112A442u;
+}
+
 /* Decodes one packet in place. Stream lock held; never releases it.
  *
  * The packet is mapped once, in its own memory (a pool copy only
@@ -945,8 +961,14 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
   mem = gst_buffer_peek_memory (*bufp, 0);
   if (G_UNLIKELY (!gst_memory_map (mem, &pkt.map, GST_MAP_READWRITE)))
     goto invalid;
-  if (G_UNLIKELY ((pkt.map.data[0] & 0xc0) != 0x80))
-    goto invalid_mapped;
+  if (G_UNLIKELY ((pkt.map.data[0] & 0xc0) != 0x80)) {
+    if (!packet_is_stun (pkt.map.data, pkt.size))
+      goto invalid_mapped;
+    gst_memory_unmap (mem, &pkt.map);
+    core->stun_drops++;
+    GST_LOG_OBJECT (self, "dropping a %" G_GSIZE_FORMAT "-byte STUN message", pkt.size);
+    return DECODE_DROP;
+  }
   pkt.rtcp = core->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (pkt.map.data, pkt.size);
   if (G_UNLIKELY (!pkt.rtcp && pkt.size < 12))
     goto invalid_mapped;

@@ -80,6 +80,10 @@ struct _GstSrtpSdesStream {
    * common case, so the table is skipped (remove-ssrc clears it). */
   GstSrtpSdesSsrc *last[2];
   guint64 invalid_drops;
+  /* Decoder: STUN messages on the media port (RFC 7983 §7; liblinphone
+   * sends STUN binding requests as keep-alives): dropped, and counted
+   * apart from invalid_drops since they are not junk. */
+  guint64 stun_drops;
   /* Sessions of keys given per SSRC (add-crypto-for-ssrc), made
    * on the SSRC's first packet: ssrc -> GstSrtpSdesSession (owned); and
    * the keyring's pin_gen last read (0: no per-SSRC key ever, so the hot

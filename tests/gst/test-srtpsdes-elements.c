@@ -575,6 +575,57 @@ GST_START_TEST (test_srtpsdesenc_srtcp_tag32_only_under_32_suites)
 }
 GST_END_TEST;
 
+/* RFC 7983 §7 / RFC 5389 §6: a STUN binding request on the media port
+ * (liblinphone sends them as keep-alives) is dropped and counted as
+ * stun-drops, not invalid-drops; 20 bytes that start like STUN but lack the
+ * magic cookie stay invalid. */
+GST_START_TEST (test_srtpsdesdec_stun_counted_apart_from_invalid)
+{
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 45, NULL);
+  GstHarness *enc = enc_harness (line);
+  GstHarness *dec = dec_harness (line);
+  GstHarness *rtcp = gst_harness_new_with_padnames ("srtpsdesdec", "rtcp_sink", "rtcp_src");
+  /* Binding request, no attributes: type 0x0001, length 0, cookie, id. */
+  guint8 stun[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42,
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+  guint8 junk[20];
+  GstStructure *stats = NULL;
+  guint64 n_stun = 0, n_invalid = 0;
+
+  memcpy (junk, stun, sizeof (junk));
+  junk[7] ^= 0x01;
+  gst_harness_set_src_caps_str (rtcp, "application/x-srtcp");
+  roundtrip (enc, dec, SSRC, 1, 1);
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_new_memdup (stun, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_new_memdup (stun, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (rtcp, gst_buffer_new_memdup (stun, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_new_memdup (junk, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (dec), 0);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (rtcp), 0);
+
+  g_object_get (dec->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "stun-drops", &n_stun));
+  fail_unless (gst_structure_get_uint64 (stats, "invalid-drops", &n_invalid));
+  gst_structure_free (stats);
+  fail_unless_equals_uint64 (n_stun, 2);
+  fail_unless_equals_uint64 (n_invalid, 1);
+  g_object_get (rtcp->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "stun-drops", &n_stun));
+  gst_structure_free (stats);
+  fail_unless_equals_uint64 (n_stun, 1);
+  /* The stream goes on. */
+  roundtrip (enc, dec, SSRC, 2, 2);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, FALSE, "packets"), 3);
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+  gst_harness_teardown (rtcp);
+}
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------- */
 /* Refused configurations                                                     */
 /* ------------------------------------------------------------------------- */
@@ -2116,6 +2167,7 @@ srtpsdes_suite (void)
   tcase_add_test (tc, test_srtpsdes_rtcp_mux_on_rtp_pad);
   tcase_add_test (tc, test_srtpsdes_srtcp_tag32_accepted_and_counted);
   tcase_add_test (tc, test_srtpsdesenc_srtcp_tag32_only_under_32_suites);
+  tcase_add_test (tc, test_srtpsdesdec_stun_counted_apart_from_invalid);
   tcase_add_test (tc, test_srtpsdes_refuses_what_libsrtp_cannot_do);
   tcase_add_test (tc, test_srtpsdes_mki_two_keys_and_switch);
   tcase_add_test (tc, test_srtpsdes_unencrypted_srtp_is_clear_but_authenticated);
