@@ -171,17 +171,27 @@ gst_srtp_sdes_dec_class_init (GstSrtpSdesDecClass *klass)
    * GstSrtpSdesDec:stats:
    *
    * application/x-srtpsdes-dec-stats: keys (active keys), ssrc-keys (keys
-   * bound to one SSRC by #GstSrtpSdesDec::add-crypto-for-ssrc), invalid-drops
-   * (packets that are not RTP/RTCP) and "streams", an array of
+   * bound to one SSRC by #GstSrtpSdesDec::add-crypto-for-ssrc), stun-drops
+   * (STUN messages on the media port, RFC 7983 §7: keep-alives of peers
+   * such as liblinphone, dropped but not junk), invalid-drops (other
+   * packets that are not SRTP/SRTCP) and "streams", an array of
    * application/x-srtpsdes-stream: ssrc, rtcp, packets, bytes,
    * auth-failures, replay-drops, unknown-key-drops, limit-drops,
-   * invalid-drops, roc, suite, tag. Never key bytes.
+   * invalid-drops, roc-guesses, roc-guess-hits, srtcp-tag32 (SRTCP packets
+   * accepted with a 32-bit tag under a _32 suite, see below), roc, suite,
+   * tag. Never key bytes.
+   *
+   * SRTCP under a _32 suite has an 80-bit tag (RFC 3711 §4.2, RFC 4568
+   * §6.2), but some peers (liblinphone 5.1) send it with a 32-bit tag. A
+   * packet the 80-bit form refuses is tried in the 32-bit form too, and
+   * the form that authenticated an SSRC's last packet is tried first for
+   * the next. A packet authenticating in neither is dropped as usual.
    *
    * Since: 0.1
    */
   gst_srtp_sdes_keyring_install_properties (gobject_class, DEC_STATS_NAME,
       "The remote key: setting it replaces all keys, an SSRC keeps its old key until the "
-      "new one authenticates. Reads back redacted.", "keys, ssrc-keys, ");
+      "new one authenticates. Reads back redacted.", "keys, ssrc-keys, stun-drops, ");
 
   /**
    * GstSrtpSdesDec::add-crypto:
@@ -472,13 +482,19 @@ dec_add_stats (GstElement *element, GstStructure *s)
 {
   GstSrtpSdesDec *self = GST_SRTP_SDES_DEC (element);
   guint n_keys, n_ssrc_keys;
+  guint64 stun = 0;
 
   GST_OBJECT_LOCK (self);
   n_keys = self->keys->len;
   n_ssrc_keys = g_hash_table_size (self->ring.ssrc_keys);
   GST_OBJECT_UNLOCK (self);
+  for (guint i = 0; i < 2; i++) {
+    g_mutex_lock (&self->streams[i].core.lock);
+    stun += self->streams[i].core.stun_drops;
+    g_mutex_unlock (&self->streams[i].core.lock);
+  }
   gst_structure_set (s, "keys", G_TYPE_UINT, n_keys, "ssrc-keys", G_TYPE_UINT, n_ssrc_keys,
-      NULL);
+      "stun-drops", G_TYPE_UINT64, stun, NULL);
 }
 
 /* The decoder never gives key material back: the first key, redacted. */
@@ -576,9 +592,13 @@ dec_forget_ssrc (GstSrtpSdesStream *core, guint32 ssrc)
 {
   DecStream *stream = (DecStream *) core;
 
-  for (guint i = 0; i < stream->sessions->len; i++)
-    srtp_remove_stream (((GstSrtpSdesSession *) g_ptr_array_index (stream->sessions,
-                i))->session, g_htonl (ssrc));
+  for (guint i = 0; i < stream->sessions->len; i++) {
+    GstSrtpSdesSession *ds = g_ptr_array_index (stream->sessions, i);
+
+    srtp_remove_stream (ds->session, g_htonl (ssrc));
+    if (ds->session_tag32)
+      srtp_remove_stream (ds->session_tag32, g_htonl (ssrc));
+  }
   /* A retiring key this SSRC alone kept alive goes now. */
   prune_sessions (stream);
 }
@@ -611,7 +631,7 @@ dec_stream_add_sessions (DecStream *stream, GPtrArray *keys)
     if (found)
       continue;
     session = gst_srtp_sdes_key_create_session (key, ssrc_any_inbound, 0, stream->core.window,
-        &error);
+        FALSE, &error);
     if (session == NULL) {
       GST_WARNING_OBJECT (stream->core.element, "%s", error->message);
       continue;
@@ -677,6 +697,64 @@ typedef enum {
   TRY_INVALID,
 } TryResult;
 
+/* SRTCP in the 32-bit tag form with @ds's key: its session for that
+ * form, made on first use. Stream lock. */
+static srtp_err_status_t
+unprotect_srtcp_tag32 (DecStream *stream, GstSrtpSdesSession *ds, guint8 *data, gsize size,
+                       gint *len)
+{
+  if (G_UNLIKELY (ds->session_tag32 == NULL)) {
+    g_autoptr (GError) error = NULL;
+
+    ds->session_tag32 = gst_srtp_sdes_key_create_session (ds->key, ssrc_any_inbound, 0,
+        stream->core.window, TRUE, &error);
+    if (ds->session_tag32 == NULL) {
+      GST_WARNING_OBJECT (stream->core.element, "%s", error->message);
+      return srtp_err_status_fail;
+    }
+    GST_DEBUG_OBJECT (stream->core.element, "32-bit SRTCP tag session for %s",
+        ds->key->redacted);
+  }
+  *len = (gint) size;
+  return srtp_unprotect_rtcp_mki (ds->session_tag32, data, len, ds->key->mki_size > 0);
+}
+
+/* SRTCP of a _32 suite: RFC 3711 §4.2 / RFC 4568 §6.2 give it an 80-bit
+ * tag, but liblinphone 5.1 sends (and expects) a 32-bit one. The form the
+ * SSRC's last packet authenticated with goes first, then the other; a
+ * packet that neither authenticates is refused with what the SSRC's own
+ * form said. Both forms fail an HMAC check without touching the packet
+ * (AES-CM decrypts only after it), so the second try sees the packet as
+ * received. Sets *@tag32 to the form that authenticated. Stream lock. */
+static srtp_err_status_t
+unprotect_srtcp_either_tag (DecStream *stream, GstSrtpSdesSession *ds,
+                            GstSrtpSdesSsrc *state, guint8 *data, gsize size, gint *len,
+                            gboolean *tag32)
+{
+  gboolean first = state->srtcp_tag32;
+  srtp_err_status_t err, other;
+
+  if (first)
+    err = unprotect_srtcp_tag32 (stream, ds, data, size, len);
+  else
+    err = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len,
+        TRUE, 0, FALSE);
+  *tag32 = first;
+  if (err == srtp_err_status_ok)
+    return err;
+  if (!first)
+    other = unprotect_srtcp_tag32 (stream, ds, data, size, len);
+  else
+    other = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len,
+        TRUE, 0, FALSE);
+  if (other != srtp_err_status_ok)
+    return err;
+  *tag32 = !first;
+  GST_DEBUG ("SSRC %08x: SRTCP authenticates with a %s tag", state->ssrc,
+      *tag32 ? "32-bit" : "80-bit");
+  return other;
+}
+
 /* Unprotects @data in place with one session (see
  * gst_srtp_sdes_session_unprotect()) and
  * counts it against the key's lifetime. Stream lock. */
@@ -686,13 +764,23 @@ try_session (DecStream *stream, GstSrtpSdesSession *ds, GstSrtpSdesSsrc *state,
              gboolean carry_roc, GSList **messages)
 {
   GstSrtpSdesKey *key = ds->key;
-  guint mki_index = gst_srtp_sdes_key_mki_index_in_packet (key, data, size, rtcp);
+  gboolean either_tag = rtcp && gst_srtp_sdes_key_has_srtcp_tag32 (key);
+  gboolean tag32 = FALSE;
+  guint mki_index = 0;
   srtp_err_status_t err;
   GstSrtpSdesLimit limit;
   guint64 used, hard;
 
-  err = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len, rtcp,
-      seq, carry_roc);
+  if (G_LIKELY (!either_tag)) {
+    mki_index = gst_srtp_sdes_key_mki_index_in_packet (key, data, size, rtcp, FALSE);
+    err = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len,
+        rtcp, seq, carry_roc);
+  } else {
+    err = unprotect_srtcp_either_tag (stream, ds, state, data, size, len, &tag32);
+    /* AES-CM leaves the trailer (index, MKI, tag) as it was. */
+    if (err == srtp_err_status_ok)
+      mki_index = gst_srtp_sdes_key_mki_index_in_packet (key, data, size, TRUE, tag32);
+  }
   switch (err) {
     case srtp_err_status_ok:
       break;
@@ -715,6 +803,10 @@ try_session (DecStream *stream, GstSrtpSdesSession *ds, GstSrtpSdesSsrc *state,
         gst_srtp_sdes_key_limit_message (key, limit, mki_index, rtcp, used, hard));
   if (limit == GST_SRTP_SDES_LIMIT_HARD || limit == GST_SRTP_SDES_LIMIT_EXHAUSTED)
     return TRY_LIMIT;
+  if (either_tag) {
+    state->srtcp_tag32 = tag32;
+    state->srtcp_tag32_packets += tag32;
+  }
   return TRY_OK;
 }
 
@@ -840,6 +932,14 @@ dec_accept (DecStream *stream, DecPacket *pkt, GSList **messages)
   }
 }
 
+/* RFC 7983 §7: a first byte of 0-3 on a media port is STUN; RFC 5389 §6:
+ * a 20-byte header whose bytes 4-7 are the magic cookie 0x2112A442. */
+static gboolean
+packet_is_stun (const guint8 *data, gsize size)
+{
+  return size >= 20 && data[0] <= 3 && GST_READ_UINT32_BE (data + 4) == 0x2112A442u;
+}
+
 /* Decodes one packet in place. Stream lock held; never releases it.
  *
  * The packet is mapped once, in its own memory (a pool copy only
@@ -861,8 +961,14 @@ dec_decode (GstSrtpSdesDec *self, DecStream *stream, GstBuffer **bufp,
   mem = gst_buffer_peek_memory (*bufp, 0);
   if (G_UNLIKELY (!gst_memory_map (mem, &pkt.map, GST_MAP_READWRITE)))
     goto invalid;
-  if (G_UNLIKELY ((pkt.map.data[0] & 0xc0) != 0x80))
-    goto invalid_mapped;
+  if (G_UNLIKELY ((pkt.map.data[0] & 0xc0) != 0x80)) {
+    if (!packet_is_stun (pkt.map.data, pkt.size))
+      goto invalid_mapped;
+    gst_memory_unmap (mem, &pkt.map);
+    core->stun_drops++;
+    GST_LOG_OBJECT (self, "dropping a %" G_GSIZE_FORMAT "-byte STUN message", pkt.size);
+    return DECODE_DROP;
+  }
   pkt.rtcp = core->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (pkt.map.data, pkt.size);
   if (G_UNLIKELY (!pkt.rtcp && pkt.size < 12))
     goto invalid_mapped;

@@ -77,6 +77,7 @@ enum {
   PROP_SUITE = GST_SRTP_SDES_PROP_N,
   PROP_MKI_INDEX,
   PROP_REKEY_ROC,
+  PROP_SRTCP_TAG_32,
 };
 
 /* One request pad pair: the stream core and the pad's own session. The
@@ -103,6 +104,7 @@ struct _GstSrtpSdesEnc {
   SdesCryptoSuite suite;
   gint mki_index;
   gint rekey_roc; /* GstSrtpSdesRekeyRoc, also read atomically */
+  gint srtcp_tag32; /* also read atomically */
   /* last-error, replay-window-size and the keys given per SSRC
    * (add-crypto-for-ssrc) */
   GstSrtpSdesKeyring ring;
@@ -192,7 +194,9 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
    * application/x-srtpsdes-enc-stats with a "streams" array of
    * application/x-srtpsdes-stream structures: ssrc, rtcp, packets, bytes,
    * auth-failures, replay-drops, unknown-key-drops, limit-drops,
-   * invalid-drops, roc, suite, tag. Never key bytes.
+   * invalid-drops, roc-guesses, roc-guess-hits, srtcp-tag32 (SRTCP packets
+   * sent with a 32-bit tag, #GstSrtpSdesEnc:srtcp-tag-32), roc, suite,
+   * tag. Never key bytes.
    *
    * Since: 0.1
    */
@@ -235,6 +239,25 @@ gst_srtp_sdes_enc_class_init (GstSrtpSdesEncClass *klass)
           "to 0 (stock srtpenc/srtpdec); never reset under the same key",
           GST_TYPE_SRTP_SDES_REKEY_ROC, DEFAULT_REKEY_ROC,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstSrtpSdesEnc:srtcp-tag-32:
+   *
+   * Under a _32 suite (AES_CM_128_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_32),
+   * protect SRTCP with a 32-bit tag instead of the 80-bit one of RFC 3711
+   * §4.2 and RFC 4568 §6.2, for peers that expect it (liblinphone 5.1,
+   * docs/interop.md). No effect on other suites or on SRTP. The
+   * default, %FALSE, follows the RFCs; srtpsdesdec accepts either form.
+   * It applies to the libsrtp2 sessions made after it is set: set it
+   * before the element starts, or together with a new key.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SRTCP_TAG_32,
+      g_param_spec_boolean ("srtcp-tag-32", "SRTCP 32-bit tag",
+          "Under a _32 suite, send SRTCP with a 32-bit tag instead of RFC 3711's 80 bits "
+          "(for peers such as liblinphone 5.1 that expect it)",
+          FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
    * GstSrtpSdesEnc:mki-index:
@@ -485,6 +508,9 @@ gst_srtp_sdes_enc_set_property (GObject *object, guint prop_id,
     case PROP_REKEY_ROC:
       g_atomic_int_set (&self->rekey_roc, g_value_get_enum (value));
       break;
+    case PROP_SRTCP_TAG_32:
+      g_atomic_int_set (&self->srtcp_tag32, g_value_get_boolean (value));
+      break;
     default:
       gst_srtp_sdes_keyring_set_property (&self->ring, prop_id, value, pspec);
       break;
@@ -510,6 +536,9 @@ gst_srtp_sdes_enc_get_property (GObject *object, guint prop_id,
       break;
     case PROP_REKEY_ROC:
       g_value_set_enum (value, g_atomic_int_get (&self->rekey_roc));
+      break;
+    case PROP_SRTCP_TAG_32:
+      g_value_set_boolean (value, g_atomic_int_get (&self->srtcp_tag32));
       break;
     default:
       gst_srtp_sdes_keyring_get_property (&self->ring, prop_id, value, pspec);
@@ -670,7 +699,12 @@ enc_prepare (GstSrtpSdesStream *core, GError **error)
   gst_srtp_sdes_key_unref (pad_key);
 
   if (key != NULL) {
-    session = gst_srtp_sdes_key_create_session (key, ssrc_any_outbound, 0, window, error);
+    /* The pad pair's sessions, its per-SSRC ones too, all take the SRTCP
+     * tag form of the one made here. */
+    gboolean srtcp_tag32 = g_atomic_int_get (&self->srtcp_tag32);
+
+    session = gst_srtp_sdes_key_create_session (key, ssrc_any_outbound, 0, window, srtcp_tag32,
+        error);
     if (session == NULL) {
       gst_srtp_sdes_key_unref (key);
       return FALSE;
@@ -681,6 +715,7 @@ enc_prepare (GstSrtpSdesStream *core, GError **error)
     stream->session = session;
     stream->key = key;
     core->window = window;
+    core->srtcp_tag32 = srtcp_tag32;
     /* Streams of known SSRCs are re-added lazily with their ROC. */
     core->session_gen++;
     GST_DEBUG_OBJECT (self, "stream %u now uses %s", stream->id, key->redacted);
@@ -749,7 +784,7 @@ static gboolean
 enc_map (GstSrtpSdesStream *core, GstSrtpSdesKey *key, GstBuffer **bufp, gsize size,
          GstMapInfo *map, gboolean *rtcp)
 {
-  guint trailer = gst_srtp_sdes_key_trailer_len (key, core->rtcp_pad);
+  guint trailer = gst_srtp_sdes_key_trailer_len (key, core->rtcp_pad, core->srtcp_tag32);
 
   *bufp = gst_srtp_sdes_buffer_make_room (*bufp, trailer, core->pool);
   if (G_UNLIKELY (!gst_memory_map (gst_buffer_peek_memory (*bufp, 0), map,
@@ -759,11 +794,11 @@ enc_map (GstSrtpSdesStream *core, GstSrtpSdesKey *key, GstBuffer **bufp, gsize s
     goto unmap;
   *rtcp = core->rtcp_pad || gst_srtp_sdes_packet_is_rtcp (map->data, size);
   if (G_UNLIKELY (*rtcp && !core->rtcp_pad &&
-          gst_srtp_sdes_key_trailer_len (key, TRUE) > trailer)) {
+          gst_srtp_sdes_key_trailer_len (key, TRUE, core->srtcp_tag32) > trailer)) {
     gst_memory_unmap (map->memory, map);
     gst_srtp_sdes_buffer_set_packet_size (*bufp, size);
-    *bufp = gst_srtp_sdes_buffer_make_room (*bufp, gst_srtp_sdes_key_trailer_len (key, TRUE),
-        core->pool);
+    *bufp = gst_srtp_sdes_buffer_make_room (*bufp,
+        gst_srtp_sdes_key_trailer_len (key, TRUE, core->srtcp_tag32), core->pool);
     if (!gst_memory_map (gst_buffer_peek_memory (*bufp, 0), map, GST_MAP_READWRITE))
       return FALSE;
   }
@@ -843,7 +878,7 @@ enc_protect (GstSrtpSdesStream *core, GstBuffer *buf, GSList **messages)
       guint32 roc = gst_srtp_sdes_guess_roc (state, seq);
 
       if (roc != 0 && gst_srtp_sdes_key_add_stream (key, stream->session, ssrc,
-              core->window))
+              core->window, core->srtcp_tag32))
         srtp_set_stream_roc (stream->session, ssrc, roc);
     }
     state->session_gen = core->session_gen;
@@ -874,6 +909,8 @@ enc_protect (GstSrtpSdesStream *core, GstBuffer *buf, GSList **messages)
   state->bytes += size;
   if (!rtcp)
     gst_srtp_sdes_ssrc_track_seq (state, seq);
+  else if (G_UNLIKELY (core->srtcp_tag32) && gst_srtp_sdes_key_has_srtcp_tag32 (key))
+    state->srtcp_tag32_packets++;
   return buf;
 
 invalid:

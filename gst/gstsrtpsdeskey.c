@@ -25,13 +25,17 @@ G_DEFINE_QUARK (gst-srtp-sdes-error-quark, gst_srtp_sdes_error)
 
 static gboolean suite_supported[SDES_CRYPTO_SUITE_N];
 
+/* @srtcp_tag32: a _32 suite's SRTCP with a 32-bit tag as well, for peers
+ * that send and expect it (liblinphone 5.1); ignored for other suites. */
 static void
 fill_crypto_policies (SdesCryptoSuite suite,
+                      gboolean srtcp_tag32,
                       srtp_crypto_policy_t *rtp,
                       srtp_crypto_policy_t *rtcp)
 {
-  /* RFC 4568 §6.2 / RFC 6188 §7: the _32 suites shorten the SRTP tag
-   * only; SRTCP keeps the 80-bit tag. */
+  /* RFC 4568 §6.2 / RFC 6188 §7 (and RFC 3711 §4.2, which makes the
+   * 80-bit tag SRTCP's default): the _32 suites shorten the SRTP tag
+   * only; SRTCP keeps the 80-bit tag unless the caller asks otherwise. */
   switch (suite) {
     case SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80:
       srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (rtp);
@@ -39,7 +43,10 @@ fill_crypto_policies (SdesCryptoSuite suite,
       break;
     case SDES_CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32:
       srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (rtp);
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (rtcp);
+      if (srtcp_tag32)
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (rtcp);
+      else
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (rtcp);
       break;
     case SDES_CRYPTO_SUITE_AES_192_CM_HMAC_SHA1_80:
       srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80 (rtp);
@@ -47,7 +54,10 @@ fill_crypto_policies (SdesCryptoSuite suite,
       break;
     case SDES_CRYPTO_SUITE_AES_192_CM_HMAC_SHA1_32:
       srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32 (rtp);
-      srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80 (rtcp);
+      if (srtcp_tag32)
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32 (rtcp);
+      else
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80 (rtcp);
       break;
     case SDES_CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80:
       srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 (rtp);
@@ -55,7 +65,10 @@ fill_crypto_policies (SdesCryptoSuite suite,
       break;
     case SDES_CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_32:
       srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32 (rtp);
-      srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 (rtcp);
+      if (srtcp_tag32)
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32 (rtcp);
+      else
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 (rtcp);
       break;
     case SDES_CRYPTO_SUITE_AEAD_AES_128_GCM:
       /* RFC 7714 §12: 16-octet tag for both SRTP and SRTCP. */
@@ -94,7 +107,7 @@ probe_suite (SdesCryptoSuite suite)
     return FALSE;
 
   memset (&policy, 0, sizeof (policy));
-  fill_crypto_policies (suite, &policy.rtp, &policy.rtcp);
+  fill_crypto_policies (suite, FALSE, &policy.rtp, &policy.rtcp);
   policy.ssrc.type = ssrc_any_outbound;
   policy.key = key;
   policy.window_size = 128;
@@ -401,7 +414,9 @@ gst_srtp_sdes_key_same (const GstSrtpSdesKey *a, const GstSrtpSdesKey *b)
 /**
  * gst_srtp_sdes_key_fill_policy:
  *
- * Fills @policy for @key. The policy points into @key (master keys, MKIs),
+ * Fills @policy for @key; @srtcp_tag32: SRTCP with a 32-bit tag under a
+ * _32 suite (gst_srtp_sdes_key_has_srtcp_tag32()), else RFC 3711 §4.2's
+ * 80 bits. The policy points into @key (master keys, MKIs),
  * so @key must outlive every use of @policy (libsrtp2 copies what it needs
  * in srtp_create / srtp_add_stream).
  */
@@ -410,12 +425,13 @@ gst_srtp_sdes_key_fill_policy (const GstSrtpSdesKey *key,
                                srtp_policy_t *policy,
                                srtp_ssrc_type_t ssrc_type,
                                guint32 ssrc,
-                               guint window_size)
+                               guint window_size,
+                               gboolean srtcp_tag32)
 {
   const SdesCryptoAttr *attr = key->attr;
 
   memset (policy, 0, sizeof (*policy));
-  fill_crypto_policies (attr->suite, &policy->rtp, &policy->rtcp);
+  fill_crypto_policies (attr->suite, srtcp_tag32, &policy->rtp, &policy->rtcp);
 
   /* RFC 4568 §6.3.2: UNAUTHENTICATED_SRTP drops the SRTP tag entirely
    * (libsrtp2 needs the null auth type for that, not just the flag). */
@@ -454,6 +470,7 @@ gst_srtp_sdes_key_fill_policy (const GstSrtpSdesKey *key,
  * gst_srtp_sdes_key_create_session:
  *
  * @ssrc: the SSRC when @ssrc_type is ssrc_specific
+ * @srtcp_tag32: see gst_srtp_sdes_key_fill_policy()
  *
  * Returns: (nullable): a libsrtp2 session with one stream for @key, or
  *   %NULL with @error set. A wildcard stream (ssrc_any_*) is a template
@@ -466,13 +483,14 @@ gst_srtp_sdes_key_create_session (const GstSrtpSdesKey *key,
                                   srtp_ssrc_type_t ssrc_type,
                                   guint32 ssrc,
                                   guint window_size,
+                                  gboolean srtcp_tag32,
                                   GError **error)
 {
   srtp_policy_t policy;
   srtp_t session = NULL;
   srtp_err_status_t err;
 
-  gst_srtp_sdes_key_fill_policy (key, &policy, ssrc_type, ssrc, window_size);
+  gst_srtp_sdes_key_fill_policy (key, &policy, ssrc_type, ssrc, window_size, srtcp_tag32);
   err = srtp_create (&session, &policy);
   if (err != srtp_err_status_ok) {
     g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_LIBSRTP,
@@ -489,20 +507,37 @@ gboolean
 gst_srtp_sdes_key_add_stream (const GstSrtpSdesKey *key,
                               srtp_t session,
                               guint32 ssrc,
-                              guint window_size)
+                              guint window_size,
+                              gboolean srtcp_tag32)
 {
   srtp_policy_t policy;
 
-  gst_srtp_sdes_key_fill_policy (key, &policy, ssrc_specific, ssrc, window_size);
+  gst_srtp_sdes_key_fill_policy (key, &policy, ssrc_specific, ssrc, window_size, srtcp_tag32);
   return srtp_add_stream (session, &policy) == srtp_err_status_ok;
 }
 
-/* Bytes srtp_protect / srtp_protect_rtcp append. */
+/* Whether @key's suite is a _32 one (AES-CM, 32-bit SRTP tag), whose SRTCP
+ * some peers send with a 32-bit tag too instead of RFC 3711 §4.2's 80. */
+gboolean
+gst_srtp_sdes_key_has_srtcp_tag32 (const GstSrtpSdesKey *key)
+{
+  return !key->info->aead && key->info->srtp_auth_tag_len == 4;
+}
+
+static guint
+srtcp_tag_len (const GstSrtpSdesKey *key, gboolean srtcp_tag32)
+{
+  return srtcp_tag32 && gst_srtp_sdes_key_has_srtcp_tag32 (key) ? 4 :
+      key->info->srtcp_auth_tag_len;
+}
+
+/* Bytes srtp_protect / srtp_protect_rtcp append (@srtcp_tag32: see
+ * gst_srtp_sdes_key_fill_policy()). */
 guint
-gst_srtp_sdes_key_trailer_len (const GstSrtpSdesKey *key, gboolean rtcp)
+gst_srtp_sdes_key_trailer_len (const GstSrtpSdesKey *key, gboolean rtcp, gboolean srtcp_tag32)
 {
   if (rtcp)
-    return 4 + key->info->srtcp_auth_tag_len + key->mki_size;
+    return 4 + srtcp_tag_len (key, srtcp_tag32) + key->mki_size;
   return (key->attr->unauthenticated_srtp ? 0 : key->info->srtp_auth_tag_len) +
       key->mki_size;
 }
@@ -514,14 +549,15 @@ guint
 gst_srtp_sdes_key_mki_index_in_packet (const GstSrtpSdesKey *key,
                                        const guint8 *data,
                                        gsize len,
-                                       gboolean rtcp)
+                                       gboolean rtcp,
+                                       gboolean srtcp_tag32)
 {
   guint tag;
 
   /* Without MKIs (the common case) the attribute is not touched. */
   if (key->mki_size == 0)
     return 0;
-  tag = rtcp ? key->info->srtcp_auth_tag_len :
+  tag = rtcp ? srtcp_tag_len (key, srtcp_tag32) :
       (key->attr->unauthenticated_srtp ? 0 : key->info->srtp_auth_tag_len);
   if (len < tag + key->mki_size)
     return 0;

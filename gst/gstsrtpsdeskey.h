@@ -123,21 +123,28 @@ void gst_srtp_sdes_key_fill_policy (const GstSrtpSdesKey *key,
                                     srtp_policy_t *policy,
                                     srtp_ssrc_type_t ssrc_type,
                                     guint32 ssrc,
-                                    guint window_size);
+                                    guint window_size,
+                                    gboolean srtcp_tag32);
 srtp_t gst_srtp_sdes_key_create_session (const GstSrtpSdesKey *key,
                                          srtp_ssrc_type_t ssrc_type,
                                          guint32 ssrc,
                                          guint window_size,
+                                         gboolean srtcp_tag32,
                                          GError **error);
 gboolean gst_srtp_sdes_key_add_stream (const GstSrtpSdesKey *key,
                                        srtp_t session,
                                        guint32 ssrc,
-                                       guint window_size);
-guint gst_srtp_sdes_key_trailer_len (const GstSrtpSdesKey *key, gboolean rtcp);
+                                       guint window_size,
+                                       gboolean srtcp_tag32);
+gboolean gst_srtp_sdes_key_has_srtcp_tag32 (const GstSrtpSdesKey *key);
+guint gst_srtp_sdes_key_trailer_len (const GstSrtpSdesKey *key,
+                                     gboolean rtcp,
+                                     gboolean srtcp_tag32);
 guint gst_srtp_sdes_key_mki_index_in_packet (const GstSrtpSdesKey *key,
                                              const guint8 *data,
                                              gsize len,
-                                             gboolean rtcp);
+                                             gboolean rtcp,
+                                             gboolean srtcp_tag32);
 GstSrtpSdesLimit gst_srtp_sdes_key_count (GstSrtpSdesKey *key,
                                           guint key_index,
                                           gboolean rtcp,

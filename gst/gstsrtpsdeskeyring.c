@@ -36,8 +36,8 @@ gst_srtp_sdes_keyring_install_properties (GObjectClass *klass,
       "starts, they make the start fail", crypto_reading);
   g_autofree gchar *stats_blurb = g_strdup_printf ("Per-SSRC counters: %s {%sinvalid-drops, "
       "streams: array of {ssrc, rtcp, packets, bytes, auth-failures, replay-drops, "
-      "unknown-key-drops, limit-drops, invalid-drops, roc-guesses, roc-guess-hits, roc, suite, "
-      "tag}}; never key bytes",
+      "unknown-key-drops, limit-drops, invalid-drops, roc-guesses, roc-guess-hits, srtcp-tag32, "
+      "roc, suite, tag}}; never key bytes",
       stats_name, stats_fields);
 
   g_object_class_install_property (klass, GST_SRTP_SDES_PROP_CRYPTO,

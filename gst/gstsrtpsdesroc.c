@@ -47,10 +47,10 @@ set_stream_roc (GstSrtpSdesSession *ds, guint32 ssrc, guint window, guint32 roc,
 {
   if (fresh) {
     srtp_remove_stream (ds->session, g_htonl (ssrc));
-    gst_srtp_sdes_key_add_stream (ds->key, ds->session, ssrc, window);
+    gst_srtp_sdes_key_add_stream (ds->key, ds->session, ssrc, window, FALSE);
   }
   if (srtp_set_stream_roc (ds->session, ssrc, roc) != srtp_err_status_ok && roc != 0 &&
-      gst_srtp_sdes_key_add_stream (ds->key, ds->session, ssrc, window))
+      gst_srtp_sdes_key_add_stream (ds->key, ds->session, ssrc, window, FALSE))
     srtp_set_stream_roc (ds->session, ssrc, roc);
 }
 

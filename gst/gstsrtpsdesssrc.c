@@ -77,6 +77,7 @@ gst_srtp_sdes_ssrc_to_structure (const GstSrtpSdesSsrc *s)
       "invalid-drops", G_TYPE_UINT64, s->invalid_drops,
       "roc-guesses", G_TYPE_UINT64, s->roc_guesses,
       "roc-guess-hits", G_TYPE_UINT64, s->roc_guess_hits,
+      "srtcp-tag32", G_TYPE_UINT64, s->srtcp_tag32_packets,
       "roc", G_TYPE_UINT, s->roc,
       "suite", G_TYPE_STRING, s->key ? s->key->attr->suite_name : NULL,
       "tag", G_TYPE_UINT, s->key ? s->key->attr->tag : 0, NULL);

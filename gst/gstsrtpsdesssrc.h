@@ -32,6 +32,12 @@ typedef struct {
    * continued one, and how often one of them authenticated. */
   guint64 roc_guesses;
   guint64 roc_guess_hits;
+  /* SRTCP under a _32 suite with a 32-bit tag instead of RFC 3711 §4.2's
+   * 80 bits (liblinphone 5.1 sends it): packets sent (encoder,
+   * srtcp-tag-32) or accepted (decoder) in that form; and, decoder, the
+   * form the SSRC's last packet authenticated with, tried first. */
+  guint64 srtcp_tag32_packets;
+  gboolean srtcp_tag32;
 
   /* Highest extended sequence number seen (RTP only): ROC and SEQ. */
   gboolean seen;

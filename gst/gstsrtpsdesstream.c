@@ -38,6 +38,8 @@ gst_srtp_sdes_session_free (GstSrtpSdesSession *ds)
 {
   if (ds->session)
     srtp_dealloc (ds->session);
+  if (ds->session_tag32)
+    srtp_dealloc (ds->session_tag32);
   gst_srtp_sdes_key_unref (ds->key);
   g_free (ds);
 }
@@ -119,7 +121,7 @@ gst_srtp_sdes_stream_resolve_pin (GstSrtpSdesStream *stream, GstSrtpSdesSsrc *st
     return;
   /* The SSRC's own stream, not a template to clone. */
   session = gst_srtp_sdes_key_create_session (key, ssrc_specific, state->ssrc, stream->window,
-      &error);
+      stream->srtcp_tag32, &error);
   if (session == NULL) {
     GST_WARNING_OBJECT (stream->element, "SSRC %08x: %s", state->ssrc, error->message);
     gst_srtp_sdes_key_unref (key);

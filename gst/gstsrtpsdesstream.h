@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 struct _GstSrtpSdesSession {
   GstSrtpSdesKey *key;
   srtp_t session;
+  /* Decoder, _32 suites: the same key with SRTCP's tag 32 bits long, made
+   * on the first SRTCP packet the 80-bit form refuses (NULL until then). */
+  srtp_t session_tag32;
   gboolean active;
   guint bound;
 };
@@ -69,11 +72,18 @@ struct _GstSrtpSdesStream {
   guint session_gen;
   /* Encoder, rekey-roc "reset": an SSRC's new master key starts at ROC 0. */
   gboolean rekey_resets_roc;
+  /* Encoder, srtcp-tag-32: sessions made for this pad pair protect a _32
+   * suite's SRTCP with a 32-bit tag. */
+  gboolean srtcp_tag32;
   GHashTable *ssrcs[2]; /* [0] RTP packets, [1] RTCP: ssrc -> GstSrtpSdesSsrc */
   /* The SSRC of the previous packet: one stream per pad pair is the
    * common case, so the table is skipped (remove-ssrc clears it). */
   GstSrtpSdesSsrc *last[2];
   guint64 invalid_drops;
+  /* Decoder: STUN messages on the media port (RFC 7983 §7; liblinphone
+   * sends STUN binding requests as keep-alives): dropped, and counted
+   * apart from invalid_drops since they are not junk. */
+  guint64 stun_drops;
   /* Sessions of keys given per SSRC (add-crypto-for-ssrc), made
    * on the SSRC's first packet: ssrc -> GstSrtpSdesSession (owned); and
    * the keyring's pin_gen last read (0: no per-SSRC key ever, so the hot

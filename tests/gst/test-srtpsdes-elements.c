@@ -420,6 +420,212 @@ GST_START_TEST (test_srtpsdes_rtcp_mux_on_rtp_pad)
 }
 GST_END_TEST;
 
+/* What plain libsrtp2 makes of the SRTCP packet @pkt under
+ * AES_CM_128_HMAC_SHA1_32 with the SRTCP tag 32 bits long too: the
+ * unprotected packet, or NULL when it does not authenticate that way. */
+static GstBuffer *
+libsrtp_unprotect_rtcp_tag32 (const guint8 *key, GstBuffer *pkt)
+{
+  srtp_policy_t policy;
+  srtp_t session = NULL;
+  guint8 data[1500 + SRTP_MAX_TRAILER_LEN];
+  gint len = (gint) gst_buffer_get_size (pkt);
+  srtp_err_status_t err;
+
+  memset (&policy, 0, sizeof (policy));
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (&policy.rtp);
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (&policy.rtcp);
+  policy.ssrc.type = ssrc_any_inbound;
+  policy.key = (guint8 *) key;
+  policy.window_size = 128;
+  fail_unless_equals_int (srtp_create (&session, &policy), srtp_err_status_ok);
+  gst_buffer_extract (pkt, 0, data, len);
+  err = srtp_unprotect_rtcp (session, data, &len);
+  srtp_dealloc (session);
+  return err == srtp_err_status_ok ? gst_buffer_new_memdup (data, len) : NULL;
+}
+
+static GstBuffer *
+protect_rtcp (GstHarness *enc, GstBuffer *in)
+{
+  fail_unless_equals_int (gst_harness_push (enc, gst_buffer_ref (in)), GST_FLOW_OK);
+  return gst_harness_pull (enc);
+}
+
+/* Pushes @srtcp to @dec; TRUE when the decoder passed it on as @expected. */
+static gboolean
+decode_rtcp (GstHarness *dec, GstBuffer *srtcp, GstBuffer *expected)
+{
+  GstBuffer *out;
+
+  fail_unless_equals_int (gst_harness_push (dec, srtcp), GST_FLOW_OK);
+  out = gst_harness_try_pull (dec);
+  if (out == NULL)
+    return FALSE;
+  assert_buffer_equals (out, expected);
+  gst_buffer_unref (out);
+  return TRUE;
+}
+
+/* RFC 3711 §4.2 / RFC 4568 §6.2 give SRTCP an 80-bit tag under every
+ * AES_CM suite; liblinphone 5.1 sends a 32-bit one under the _32 suites.
+ * srtpsdesenc srtcp-tag-32 sends that form (plain libsrtp2 with a 32-bit
+ * SRTCP policy reads it), srtpsdesdec accepts it and counts it, tries it
+ * first once an SSRC uses it, and still refuses forged and replayed
+ * packets. */
+GST_START_TEST (test_srtpsdes_srtcp_tag32_accepted_and_counted)
+{
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_32", 30, 41, NULL);
+  GstHarness *enc = gst_harness_new_with_padnames ("srtpsdesenc", "rtcp_sink_0", "rtcp_src_0");
+  GstHarness *rfc = gst_harness_new_with_padnames ("srtpsdesenc", "rtcp_sink_0", "rtcp_src_0");
+  GstHarness *dec = gst_harness_new_with_padnames ("srtpsdesdec", "rtcp_sink", "rtcp_src");
+  GstBuffer *in = create_rtcp_buffer (SSRC), *srtcp, *clear, *replay;
+  guint8 key[30];
+  GstMapInfo map;
+
+  fill_key (key, sizeof (key), 41);
+  g_object_set (enc->element, "crypto", line, "srtcp-tag-32", TRUE, NULL);
+  g_object_set (rfc->element, "crypto", line, NULL);
+  g_object_set (dec->element, "crypto", line, NULL);
+  gst_harness_set_src_caps_str (enc, "application/x-rtcp");
+  gst_harness_set_src_caps_str (rfc, "application/x-rtcp");
+  gst_harness_set_src_caps_str (dec, "application/x-srtcp");
+
+  /* E flag + index, then a 4-byte tag, as plain libsrtp2 reads it. */
+  srtcp = protect_rtcp (enc, in);
+  fail_unless_equals_uint64 (gst_buffer_get_size (srtcp), 8 + 4 + 4);
+  clear = libsrtp_unprotect_rtcp_tag32 (key, srtcp);
+  fail_unless (clear != NULL, "not SRTCP with a 32-bit tag");
+  assert_buffer_equals (clear, in);
+  gst_buffer_unref (clear);
+  fail_unless_equals_uint64 (stat (enc->element, SSRC, TRUE, "srtcp-tag32"), 1);
+
+  /* Accepted and counted, twice. */
+  replay = gst_buffer_copy_deep (srtcp);
+  fail_unless (decode_rtcp (dec, srtcp, in));
+  fail_unless (decode_rtcp (dec, protect_rtcp (enc, in), in));
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "packets"), 2);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "srtcp-tag32"), 2);
+
+  /* Replayed: refused as a replay, which only the 32-bit form can say of
+   * it (the 80-bit form fails its HMAC), so that form was tried first. */
+  fail_if (decode_rtcp (dec, replay, in));
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "replay-drops"), 1);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "auth-failures"), 0);
+
+  /* Forged: a flipped header bit, and a guessed tag. */
+  srtcp = gst_buffer_make_writable (protect_rtcp (enc, in));
+  fail_unless (gst_buffer_map (srtcp, &map, GST_MAP_WRITE));
+  map.data[3] ^= 0x01; /* the length field: authenticated, not encrypted */
+  gst_buffer_unmap (srtcp, &map);
+  fail_if (decode_rtcp (dec, srtcp, in));
+  srtcp = gst_buffer_make_writable (protect_rtcp (enc, in));
+  fail_unless (gst_buffer_map (srtcp, &map, GST_MAP_WRITE));
+  memset (map.data + map.size - 4, 0x5a, 4);
+  gst_buffer_unmap (srtcp, &map);
+  fail_if (decode_rtcp (dec, srtcp, in));
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "auth-failures"), 2);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "packets"), 2);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "srtcp-tag32"), 2);
+
+  /* The RFC form still authenticates, and is not counted as 32-bit. */
+  srtcp = protect_rtcp (rfc, in);
+  fail_unless_equals_uint64 (gst_buffer_get_size (srtcp), 8 + 4 + 10);
+  fail_unless (libsrtp_unprotect_rtcp_tag32 (key, srtcp) == NULL);
+  fail_unless (decode_rtcp (dec, srtcp, in));
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "packets"), 3);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "srtcp-tag32"), 2);
+  fail_unless_equals_uint64 (stat (rfc->element, SSRC, TRUE, "srtcp-tag32"), 0);
+  /* ...and then the 32-bit form again. */
+  fail_unless (decode_rtcp (dec, protect_rtcp (enc, in), in));
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "srtcp-tag32"), 3);
+
+  gst_buffer_unref (in);
+  gst_harness_teardown (enc);
+  gst_harness_teardown (rfc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
+/* srtcp-tag-32 changes only a _32 suite's SRTCP: RTCP muxed on an RTP
+ * pad (RFC 5761) gets the 32-bit tag too, an _80 suite keeps 80 bits. */
+GST_START_TEST (test_srtpsdesenc_srtcp_tag32_only_under_32_suites)
+{
+  const gchar *names[] = { "AES_CM_128_HMAC_SHA1_32", "AES_CM_128_HMAC_SHA1_80" };
+  const guint tag_len[] = { 4, 10 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree gchar *line = key_line (names[i], 30, 43, NULL);
+    GstHarness *enc = enc_harness (line);
+    GstHarness *dec = dec_harness (line);
+    GstBuffer *in = create_rtcp_buffer (SSRC), *srtcp;
+
+    g_object_set (enc->element, "srtcp-tag-32", TRUE, NULL);
+    srtcp = protect_rtcp (enc, in);
+    fail_unless_equals_uint64 (gst_buffer_get_size (srtcp), 8 + 4 + tag_len[i]);
+    fail_unless (decode_rtcp (dec, srtcp, in));
+    fail_unless_equals_uint64 (stat (enc->element, SSRC, TRUE, "srtcp-tag32"), i == 0);
+    fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "srtcp-tag32"), i == 0);
+    /* SRTP keeps the suite's tag. */
+    roundtrip (enc, dec, SSRC, 1, 2);
+    gst_buffer_unref (in);
+    gst_harness_teardown (enc);
+    gst_harness_teardown (dec);
+  }
+}
+GST_END_TEST;
+
+/* RFC 7983 §7 / RFC 5389 §6: a STUN binding request on the media port
+ * (liblinphone sends them as keep-alives) is dropped and counted as
+ * stun-drops, not invalid-drops; 20 bytes that start like STUN but lack the
+ * magic cookie stay invalid. */
+GST_START_TEST (test_srtpsdesdec_stun_counted_apart_from_invalid)
+{
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 45, NULL);
+  GstHarness *enc = enc_harness (line);
+  GstHarness *dec = dec_harness (line);
+  GstHarness *rtcp = gst_harness_new_with_padnames ("srtpsdesdec", "rtcp_sink", "rtcp_src");
+  /* Binding request, no attributes: type 0x0001, length 0, cookie, id. */
+  guint8 stun[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42,
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+  guint8 junk[20];
+  GstStructure *stats = NULL;
+  guint64 n_stun = 0, n_invalid = 0;
+
+  memcpy (junk, stun, sizeof (junk));
+  junk[7] ^= 0x01;
+  gst_harness_set_src_caps_str (rtcp, "application/x-srtcp");
+  roundtrip (enc, dec, SSRC, 1, 1);
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_new_memdup (stun, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_new_memdup (stun, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (rtcp, gst_buffer_new_memdup (stun, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_new_memdup (junk, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (dec), 0);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (rtcp), 0);
+
+  g_object_get (dec->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "stun-drops", &n_stun));
+  fail_unless (gst_structure_get_uint64 (stats, "invalid-drops", &n_invalid));
+  gst_structure_free (stats);
+  fail_unless_equals_uint64 (n_stun, 2);
+  fail_unless_equals_uint64 (n_invalid, 1);
+  g_object_get (rtcp->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "stun-drops", &n_stun));
+  gst_structure_free (stats);
+  fail_unless_equals_uint64 (n_stun, 1);
+  /* The stream goes on. */
+  roundtrip (enc, dec, SSRC, 2, 2);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, FALSE, "packets"), 3);
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+  gst_harness_teardown (rtcp);
+}
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------- */
 /* Refused configurations                                                     */
 /* ------------------------------------------------------------------------- */
@@ -1959,6 +2165,9 @@ srtpsdes_suite (void)
   tcase_add_test (tc, test_srtpsdes_roundtrip_every_suite);
   tcase_add_test (tc, test_srtpsdes_rtcp_pads_roundtrip);
   tcase_add_test (tc, test_srtpsdes_rtcp_mux_on_rtp_pad);
+  tcase_add_test (tc, test_srtpsdes_srtcp_tag32_accepted_and_counted);
+  tcase_add_test (tc, test_srtpsdesenc_srtcp_tag32_only_under_32_suites);
+  tcase_add_test (tc, test_srtpsdesdec_stun_counted_apart_from_invalid);
   tcase_add_test (tc, test_srtpsdes_refuses_what_libsrtp_cannot_do);
   tcase_add_test (tc, test_srtpsdes_mki_two_keys_and_switch);
   tcase_add_test (tc, test_srtpsdes_unencrypted_srtp_is_clear_but_authenticated);
