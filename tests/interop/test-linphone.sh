@@ -98,8 +98,12 @@ for suite in ${SUITES:-AES_CM_128_HMAC_SHA1_80 AES_256_CM_HMAC_SHA1_80 AES_CM_12
   esac
 done
 
-# Hold and resume by re-INVITE against linphone (PEERS §2.1/§2.2): the
-# keys stay (Cisco rekeying rules), audio flows again after the resume.
+# Hold and resume by re-INVITE against linphone (RFC 4568 §7.1.4; Cisco
+# "SIP Support for SRTP", rekeying): the keys stay, audio flows again after
+# the resume. mediastreamer2 re-creates its libsrtp2 context on a re-INVITE
+# with the same key, so its SRTCP index starts again: the decoder drops that
+# as a replay (RFC 3711 §3.3.2) and the phone reports it with exit status 1
+# (docs/interop.md). Accepted here: status 1 with at most 2 replay drops.
 linphone hold srtp
 ap=$(port)
 timeout 30 "$phone" --bind "sip:127.0.0.1:$ap;transport=udp" --call "sip:linphone@127.0.0.1:$lsip;transport=udp" \
@@ -108,10 +112,11 @@ timeout 30 "$phone" --bind "sip:127.0.0.1:$ap;transport=udp" --call "sip:linphon
 st=$?
 sleep 1
 j="$work/hold.json"
-[ $st = 0 ] && [ "$(field "$j" summary held)" = true ] && [ "$(field "$j" summary resumed)" = true ] \
+{ [ $st = 0 ] || { [ $st = 1 ] && [ "$(field "$j" summary replay_drops)" -le 2 ]; }; } \
+  && [ "$(field "$j" summary held)" = true ] && [ "$(field "$j" summary resumed)" = true ] \
   && [ "$(field "$j" summary rekeys)" = 0 ] && [ "$(field "$j" summary auth_failures)" = 0 ] \
   && [ "$(field "$j" summary packets_received)" -gt 200 ] && near "$(field "$j" summary dominant_hz)" 660
-ok $? "hold/resume with linphone: held, resumed, no rekey, $(field "$j" summary packets_received) packets (more than the 2 s before the hold can give), 0 auth failures"
+ok $? "hold/resume with linphone: held, resumed, no rekey, $(field "$j" summary packets_received) packets (more than the 2 s before the hold can give), 0 auth failures, $(field "$j" summary replay_drops) replayed SRTCP dropped"
 lhz=$(freq "$work/hold.rec.wav")
 near "$lhz" 440
 ok $? "linphone decrypted our stream across the hold and resume: recording at ${lhz:-?} Hz"

@@ -1631,8 +1631,11 @@ static gboolean
 has_rtcp_mux (const gchar *sdp)
 {
   g_autoptr (ParsedSdp) p = parsed_sdp_new (sdp);
+  const sdp_media_t *m = nth_media (p, 0);
 
-  return sdp_attribute_find (nth_media (p, 0)->m_attributes, "rtcp-mux") != NULL;
+  if (m == NULL)
+    g_error ("no m-line in %s", sdp);
+  return sdp_attribute_find (m->m_attributes, "rtcp-mux") != NULL;
 }
 
 /* Our re-offer adds (@to_mux) or drops a=rtcp-mux; the peer wants mux all along. */
