@@ -392,7 +392,8 @@ GST_START_TEST (test_srtpsdes_rtcp_pads_roundtrip)
 }
 GST_END_TEST;
 
-/* PEERS §2.13 / RFC 5761: RTCP on the RTP port is protected as SRTCP. */
+/* RFC 5761 (rtcp-mux; rtpengine#126, jambonz/sbc-inbound PR#246): RTCP on the
+ * RTP port is protected as SRTCP. */
 GST_START_TEST (test_srtpsdes_rtcp_mux_on_rtp_pad)
 {
   g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 11, NULL);
@@ -698,7 +699,7 @@ GST_END_TEST;
 /* Keys: MKI, session params, lifetime                                        */
 /* ------------------------------------------------------------------------- */
 
-/* PEERS §2.10: MKI implemented, not accepted-and-ignored. */
+/* RFC 3711 §3.1 MKI implemented, not accepted-and-ignored (asterisk#825). */
 GST_START_TEST (test_srtpsdes_mki_two_keys_and_switch)
 {
   g_autofree gchar *k1 = key_b64 (30, 20);
@@ -734,7 +735,7 @@ GST_START_TEST (test_srtpsdes_mki_two_keys_and_switch)
 }
 GST_END_TEST;
 
-/* RFC 4568 §6.3.2, PEERS §2.12: UNENCRYPTED_SRTP keeps the payload clear
+/* RFC 4568 §6.3.2 (rtpengine#85, #153): UNENCRYPTED_SRTP keeps the payload clear
  * but still authenticated. */
 GST_START_TEST (test_srtpsdes_unencrypted_srtp_is_clear_but_authenticated)
 {
@@ -890,7 +891,8 @@ GST_END_TEST;
 /* Decoder keys: forking, clear, rekey, caps, request-key                     */
 /* ------------------------------------------------------------------------- */
 
-/* PEERS §2.3: forked early media, one key per fork, both decrypt. */
+/* Forked early media, one key per fork, both decrypt (pjsip#600,
+ * baresip#229). */
 GST_START_TEST (test_srtpsdesdec_two_keys_forking_both_decrypt)
 {
   g_autofree gchar *a = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 30, NULL);
@@ -940,7 +942,8 @@ GST_START_TEST (test_srtpsdesdec_clear_crypto_drops_as_unknown_key)
 }
 GST_END_TEST;
 
-/* PEERS §2.1 (and §1: stock srtpdec resets the ROC after a rekey): a live
+/* RFC 3711 §3.3.1 (rtpengine PR#107, pjsip PR#2846; stock srtpdec resets the
+ * ROC after a rekey): a live
  * rekey after a sequence-number wrap loses and duplicates nothing. Old-key
  * packets still in flight after the decoder got the new key are accepted. */
 GST_START_TEST (test_srtpsdes_live_rekey_after_seq_wrap_peers_2_1)
@@ -982,7 +985,7 @@ GST_START_TEST (test_srtpsdes_live_rekey_after_seq_wrap_peers_2_1)
 }
 GST_END_TEST;
 
-/* PEERS §2.1: a rekey right at the wrap (last old-key packet seq 65535,
+/* RFC 3711 §3.3.1 (rtpengine PR#107): a rekey right at the wrap (last old-key packet seq 65535,
  * first new-key packet seq 4 with ROC 1) keeps the ROC on both sides. */
 GST_START_TEST (test_srtpsdes_rekey_at_wrap_keeps_roc_peers_2_1)
 {
@@ -1282,7 +1285,7 @@ GST_START_TEST (test_srtpsdes_buffer_list)
 GST_END_TEST;
 
 /* ------------------------------------------------------------------------- */
-/* Issue 9: hot path — in place, pool for packets without room, batches      */
+/* Hot path: in place, pool for packets without room, batches                */
 /* ------------------------------------------------------------------------- */
 
 /* @packet (consumed) in a block with exactly @room spare bytes behind it,
@@ -1689,7 +1692,7 @@ GST_START_TEST (test_srtpsdes_in_rtpbin_request_encoder_decoder)
 GST_END_TEST;
 
 /* ------------------------------------------------------------------------- */
-/* Issue 9: many streams in few elements                                      */
+/* Many streams in few elements                                               */
 /* ------------------------------------------------------------------------- */
 
 /* Protects packet @seq of @ssrc with @h and returns the SRTP packet. */
@@ -1807,7 +1810,7 @@ GST_END_TEST;
 /* Encoder add-crypto-for-ssrc: one pad carries three SSRCs, two with keys
  * of their own; a buffer list mixing them is protected byte for byte as
  * three single-key encoders do, also across a wrap and a per-SSRC rekey
- * (ROC continues, PEERS §2.1). */
+ * (ROC continues, RFC 3711 §3.3.1). */
 GST_START_TEST (test_srtpsdesenc_add_crypto_for_ssrc_one_pad_many_keys)
 {
   g_autofree gchar *a = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 110, NULL);
@@ -1876,8 +1879,8 @@ GST_END_TEST;
 /* add-crypto-for-ssrc: a bound SSRC decrypts with its own key and never
  * by trying the other keys (a packet of it under a trial key is dropped
  * and counted as an auth failure); other SSRCs still bind by trial; a new
- * key for the SSRC takes over at once with the ROC continuing (PEERS
- * §2.1); clear-crypto removes the bindings. */
+ * key for the SSRC takes over at once with the ROC continuing (RFC 3711
+ * §3.3.1); clear-crypto removes the bindings. */
 GST_START_TEST (test_srtpsdesdec_add_crypto_for_ssrc_binds_without_trial)
 {
   g_autofree gchar *a = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 100, NULL);
