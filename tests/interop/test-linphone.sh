@@ -124,8 +124,10 @@ ok $? "linphone decrypted our stream across the hold and resume: recording at ${
 # 4. linphone calls sdes-phone (answering, SRTP mandatory): its offer lists
 #    eleven crypto lines, session parameters included; we take the first.
 bp=$(port)
+# --duration counts from the phone's start: linphonec can take seconds to
+# place the call on a loaded machine, so leave room for 5 s of media.
 timeout 30 "$phone" --answer --bind "sip:127.0.0.1:$bp;transport=udp" --srtp mandatory --allow-insecure-signaling \
-  --duration 6 --json > "$work/in.json" 2> "$work/in.err" &
+  --duration 11 --json > "$work/in.json" 2> "$work/in.err" &
 ppid=$!
 sleep 1
 linphone in srtp "call sip:bob@127.0.0.1:$bp"
