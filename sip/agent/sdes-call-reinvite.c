@@ -97,7 +97,7 @@ sdes_call_resume (SdesCall *call, GError **error)
  * `local_key_changed` and `remote_key_changed` set and, as the SSRC and
  * address do not change, `local_roc_reset` and `remote_roc_reset` clear
  * (RFC 3711 §3.3.1: the rollover counter continues). A refused re-INVITE
- * keeps the old keys.
+ * keeps the old keys. On a call without SRTP it is a plain re-offer.
  *
  * Errors: %SDES_AGENT_ERROR_WRONG_STATE (not active, or a re-INVITE is in
  * progress), %SDES_AGENT_ERROR_NEGOTIATION.
