@@ -5,9 +5,9 @@
  */
 
 /**
- * SECTION:sdes-call
- * @title: SdesCall
- * @short_description: an INVITE session whose SDP is negotiated by #SdesSession
+ * SdesCall:
+ *
+ * An INVITE session whose SDP is negotiated by #SdesSession.
  *
  * A #SdesCall is created by sdes_agent_call() or handed to the application
  * by #SdesAgent::incoming-call. It owns one Sofia nua handle (bound to the
@@ -450,6 +450,8 @@ _sdes_call_handle_event (SdesCall *self, nua_event_t event, int status,
  * sdes_call_get_state:
  * @call: a #SdesCall
  *
+ * The value of #SdesCall:state.
+ *
  * Returns: the current state.
  *
  * Since: 0.1
@@ -502,6 +504,8 @@ sdes_call_get_session (SdesCall *call)
  * sdes_call_get_remote_uri:
  * @call: a #SdesCall
  *
+ * The value of #SdesCall:remote-uri.
+ *
  * Returns: (nullable): the callee (outgoing) or caller (incoming) URI.
  *
  * Since: 0.1
@@ -516,6 +520,8 @@ sdes_call_get_remote_uri (SdesCall *call)
 /**
  * sdes_call_is_secure:
  * @call: a #SdesCall
+ *
+ * The value of #SdesCall:secure.
  *
  * Returns: %TRUE when every active stream of the confirmed dialog is SRTP.
  *
@@ -708,15 +714,44 @@ sdes_call_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
 static void
 call_install_properties (GObjectClass *object_class)
 {
+  /**
+   * SdesCall:state:
+   *
+   * Where the call is in its life (#SdesCallState); changes are also
+   * announced by #SdesCall::state-changed.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_STATE] =
       g_param_spec_enum ("state", NULL, "Call state", SDES_TYPE_CALL_STATE,
                          SDES_CALL_STATE_IDLE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesCall:remote-uri:
+   *
+   * The callee of an outgoing call, or the caller of an incoming one.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_REMOTE_URI] =
       g_param_spec_string ("remote-uri", NULL, "Callee or caller URI", NULL,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesCall:incoming:
+   *
+   * %TRUE when the peer placed the call.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_INCOMING] =
       g_param_spec_boolean ("incoming", NULL, "The peer called us", FALSE,
                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesCall:secure:
+   *
+   * %TRUE when every active stream of the confirmed dialog is SRTP.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_SECURE] =
       g_param_spec_boolean ("secure", NULL, "Every active stream is SRTP", FALSE,
                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -741,6 +776,14 @@ call_install_properties (GObjectClass *object_class)
   props[SDES_CALL_PROP_REMOTE_SDP] =
       g_param_spec_string ("remote-sdp", NULL, "Last SDP received (contains keys)", NULL,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesCall:invites-sent:
+   *
+   * How many INVITEs with a new offer this call has sent: the initial
+   * INVITE, its retries with a new offer, and re-INVITEs.
+   *
+   * Since: 0.1
+   */
   props[SDES_CALL_PROP_INVITES_SENT] =
       g_param_spec_uint ("invites-sent", NULL, "INVITEs (with new offers) sent by this call",
                          0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -779,6 +822,8 @@ call_install_signals (SdesCallClass *klass)
    * SdesCall::state-changed:
    * @call: the call
    * @state: the new #SdesCallState
+   *
+   * #SdesCall:state changed (emitted with no lock held).
    *
    * Since: 0.1
    */
@@ -824,6 +869,8 @@ call_install_signals (SdesCallClass *klass)
    * SdesCall::secure-changed:
    * @call: the call
    * @secure: whether every active stream is now SRTP
+   *
+   * #SdesCall:secure changed: a re-INVITE added or dropped SRTP.
    *
    * Since: 0.1
    */
@@ -881,6 +928,9 @@ call_install_dialog_signals (SdesCallClass *klass)
    * @status: the status line of the referee's call to the target, from its
    *   NOTIFY (100, 180, 200, 486, ...), or the REFER's own failure status
    * @reason: its reason phrase
+   *
+   * Progress of a transfer this call asked for with sdes_call_refer()
+   * (RFC 3515).
    *
    * Since: 0.1
    */
