@@ -7,7 +7,8 @@
 /* Included by the call's own files only (sdes-call.c: object, public API
  * and event dispatch; sdes-call-outgoing.c: INVITE responses, fallback,
  * redirect, digest retry; sdes-call-incoming.c: the initial INVITE, late
- * offer, re-INVITE; sdes-call-transfer.c: REFER and NOTIFY). */
+ * offer, re-INVITE; sdes-call-transfer.c: REFER and NOTIFY;
+ * sdes-call-reinvite.c: our re-INVITEs: hold, resume, rekey). */
 
 #pragma once
 

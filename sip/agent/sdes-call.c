@@ -7,8 +7,7 @@
 /**
  * SdesCall:
  *
- * One SIP call (an INVITE dialog) of a #SdesAgent, whose SDP is negotiated
- * by a #SdesSession.
+ * An INVITE session whose SDP is negotiated by #SdesSession.
  *
  * A #SdesCall is created by sdes_agent_call() or handed to the application
  * by #SdesAgent::incoming-call. It owns one Sofia nua handle (bound to the
@@ -451,12 +450,7 @@ _sdes_call_handle_event (SdesCall *self, nua_event_t event, int status,
  * sdes_call_get_state:
  * @call: a #SdesCall
  *
- * Where the call is in its life cycle: an outgoing call goes
- * %SDES_CALL_STATE_CALLING, %SDES_CALL_STATE_EARLY (on an 18x),
- * %SDES_CALL_STATE_ACTIVE (on the 2xx), an incoming one
- * %SDES_CALL_STATE_INCOMING then %SDES_CALL_STATE_ACTIVE once the dialog is
- * confirmed; every call ends in %SDES_CALL_STATE_ENDED. This is
- * #SdesCall:state; each change is also #SdesCall::state-changed.
+ * The value of #SdesCall:state.
  *
  * Returns: the current state.
  *
@@ -510,10 +504,7 @@ sdes_call_get_session (SdesCall *call)
  * sdes_call_get_remote_uri:
  * @call: a #SdesCall
  *
- * The other party: for an outgoing call the URI it was made to (after a
- * 3xx redirect, the Contact now being called, see #SdesCall::redirected);
- * for an incoming call the URI of the INVITE's From. This is
- * #SdesCall:remote-uri.
+ * The value of #SdesCall:remote-uri.
  *
  * Returns: (nullable): the callee (outgoing) or caller (incoming) URI.
  *
@@ -530,13 +521,7 @@ sdes_call_get_remote_uri (SdesCall *call)
  * sdes_call_is_secure:
  * @call: a #SdesCall
  *
- * Whether the negotiated media are all SRTP: every active stream of the
- * last media published (#SdesCall::media-ready, #SdesCall::media-updated)
- * has keys, T.38 fax (m=image, which is never secured) aside. %FALSE before any media, on an
- * RTP-only call (fallback or %SDES_SRTP_POLICY_OFF), and when one stream
- * is RTP. It says what was agreed in SDP; that the peer's SRTP actually
- * authenticates is reported by the media side (srtpsdesdec,
- * #SdesMediaBinding::secure-media). This is #SdesCall:secure.
+ * The value of #SdesCall:secure.
  *
  * Returns: %TRUE when every active stream of the confirmed dialog is SRTP.
  *
@@ -605,11 +590,6 @@ sdes_call_accept (SdesCall *call, GError **error)
  * @reason: (nullable): the reason phrase; %NULL for the standard one
  * @error: return location for a #GError
  *
- * Answers an incoming INVITE that was not accepted with the final
- * response @status (486 Busy Here, 603 Decline, ...; RFC 3261 §13.3.1.3)
- * and ends the call: #SdesCall::ended is emitted with @status and
- * #SdesCall:end-reason %SDES_CALL_END_REASON_LOCAL_HANGUP.
- *
  * Errors: %SDES_AGENT_ERROR_WRONG_STATE.
  *
  * Returns: %TRUE when the response was sent.
@@ -667,84 +647,6 @@ sdes_call_hangup (SdesCall *call, GError **error)
       break;
   }
   return TRUE;
-}
-
-static gboolean
-call_reoffer (SdesCall *self, SdesDirection direction, GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr (SdesSecretText) offer = NULL;
-  guint n;
-
-  if (!_sdes_call_check_state (self, SDES_CALL_STATE_ACTIVE, error))
-    return FALSE;
-  if (self->reinvite_pending) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
-                 "A re-INVITE is already in progress");
-    return FALSE;
-  }
-  /* The session copies the local media, so the direction is set only for
-   * this offer and the shared description is restored right after. */
-  n = sdes_local_media_get_n_streams (self->local);
-  for (guint i = 0; i < n; i++)
-    sdes_local_media_set_direction (self->local, i, direction);
-  offer = sdes_session_create_offer (self->session, self->local, &local_error);
-  for (guint i = 0; i < n; i++)
-    sdes_local_media_set_direction (self->local, i, SDES_DIRECTION_SENDRECV);
-  if (offer == NULL) {
-    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NEGOTIATION,
-                 "Could not create the re-offer: %s", local_error->message);
-    return FALSE;
-  }
-  self->reinvite_pending = TRUE;
-  self->on_hold = direction != SDES_DIRECTION_SENDRECV;
-  _sdes_call_send_invite (self, offer, NULL, NULL);
-  return TRUE;
-}
-
-/**
- * sdes_call_hold:
- * @call: an active #SdesCall
- * @error: return location for a #GError
- *
- * Re-INVITEs with a=sendonly (RFC 3264 §8.4). The engine keeps the keys
- * unless the address or port changes (Cisco "Rekeying Rules").
- * #SdesCall::media-updated follows the answer.
- *
- * Errors: %SDES_AGENT_ERROR_WRONG_STATE, %SDES_AGENT_ERROR_NEGOTIATION.
- *
- * Returns: %TRUE when the re-INVITE was sent.
- *
- * Since: 0.1
- */
-gboolean
-sdes_call_hold (SdesCall *call, GError **error)
-{
-  g_return_val_if_fail (SDES_IS_CALL (call), FALSE);
-  return call_reoffer (call, SDES_DIRECTION_SENDONLY, error);
-}
-
-/**
- * sdes_call_resume:
- * @call: an active #SdesCall
- * @error: return location for a #GError
- *
- * Takes the call off hold: re-INVITEs with a=sendrecv (RFC 3264 §8.4) and
- * the same keys, unless the address or port changed (Cisco "SIP Support
- * for SRTP", "Rekeying Rules"). #SdesCall::media-updated follows the
- * answer. Only one re-INVITE may be in progress at a time.
- *
- * Errors: %SDES_AGENT_ERROR_WRONG_STATE, %SDES_AGENT_ERROR_NEGOTIATION.
- *
- * Returns: %TRUE when the re-INVITE was sent.
- *
- * Since: 0.1
- */
-gboolean
-sdes_call_resume (SdesCall *call, GError **error)
-{
-  g_return_val_if_fail (SDES_IS_CALL (call), FALSE);
-  return call_reoffer (call, SDES_DIRECTION_SENDRECV, error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -815,9 +717,8 @@ call_install_properties (GObjectClass *object_class)
   /**
    * SdesCall:state:
    *
-   * Read-only: the #SdesCallState of the call (sdes_call_get_state()),
-   * %SDES_CALL_STATE_IDLE until the first INVITE is sent or received.
-   * Notified on every change, before #SdesCall::state-changed.
+   * Where the call is in its life (#SdesCallState); changes are also
+   * announced by #SdesCall::state-changed.
    *
    * Since: 0.1
    */
@@ -827,9 +728,7 @@ call_install_properties (GObjectClass *object_class)
   /**
    * SdesCall:remote-uri:
    *
-   * Read-only: the callee of an outgoing call (the Contact being called
-   * after a 3xx redirect) or the From URI of an incoming call; see
-   * sdes_call_get_remote_uri().
+   * The callee of an outgoing call, or the caller of an incoming one.
    *
    * Since: 0.1
    */
@@ -839,10 +738,7 @@ call_install_properties (GObjectClass *object_class)
   /**
    * SdesCall:incoming:
    *
-   * Read-only: %TRUE when the peer called us (the call came from
-   * #SdesAgent::incoming-call), %FALSE for a call made with
-   * sdes_agent_call() or started by a transfer. Fixed for the life of the
-   * call.
+   * %TRUE when the peer placed the call.
    *
    * Since: 0.1
    */
@@ -852,9 +748,7 @@ call_install_properties (GObjectClass *object_class)
   /**
    * SdesCall:secure:
    *
-   * Read-only: every active stream of the negotiated media (T.38 m=image
-   * aside) is SRTP (sdes_call_is_secure()). %FALSE until media are negotiated;
-   * notified, with #SdesCall::secure-changed, when it changes.
+   * %TRUE when every active stream of the confirmed dialog is SRTP.
    *
    * Since: 0.1
    */
@@ -885,13 +779,8 @@ call_install_properties (GObjectClass *object_class)
   /**
    * SdesCall:invites-sent:
    *
-   * Read-only: how many INVITEs with a new offer this call has sent: the
-   * initial one, the RTP retry after an SRTP offer was refused under
-   * %SDES_SRTP_POLICY_OPTIONAL (Cisco "SIP Support for SRTP", "SDP
-   * Negotiation"), one per followed 3xx Contact, and each hold/resume
-   * re-INVITE. A re-send with digest credentials (RFC 3261 §22.2) carries
-   * the same offer and is not counted. 0 for an incoming call that has
-   * not re-INVITEd.
+   * How many INVITEs with a new offer this call has sent: the initial
+   * INVITE, its retries with a new offer, and re-INVITEs.
    *
    * Since: 0.1
    */
@@ -934,10 +823,7 @@ call_install_signals (SdesCallClass *klass)
    * @call: the call
    * @state: the new #SdesCallState
    *
-   * The call moved to @state (#SdesCall:state has been notified already).
-   * Emitted once per change, from the agent's main context; the move to
-   * %SDES_CALL_STATE_ENDED comes right before #SdesCall::ended, which
-   * carries the SIP status.
+   * #SdesCall:state changed (emitted with no lock held).
    *
    * Since: 0.1
    */
@@ -984,10 +870,7 @@ call_install_signals (SdesCallClass *klass)
    * @call: the call
    * @secure: whether every active stream is now SRTP
    *
-   * #SdesCall:secure changed: emitted when media are published
-   * (#SdesCall::media-ready, #SdesCall::media-updated), just before those
-   * signals, and only when the value differs from the last one. A call
-   * that falls back to RTP never emits it (it stays %FALSE).
+   * #SdesCall:secure changed: a re-INVITE added or dropped SRTP.
    *
    * Since: 0.1
    */
@@ -1046,12 +929,8 @@ call_install_dialog_signals (SdesCallClass *klass)
    *   NOTIFY (100, 180, 200, 486, ...), or the REFER's own failure status
    * @reason: its reason phrase
    *
-   * Progress of a blind transfer started with sdes_call_refer(): emitted
-   * for each NOTIFY of the implicit "refer" subscription whose
-   * message/sipfrag body is a status line (RFC 3515 §2.4.5), and once with
-   * the REFER's own status when the peer refused it (>= 300). A 200 means
-   * the referee reached the target; the call to the referee itself is not
-   * ended by the transfer (hang it up when done).
+   * Progress of a transfer this call asked for with sdes_call_refer()
+   * (RFC 3515).
    *
    * Since: 0.1
    */

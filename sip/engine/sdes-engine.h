@@ -257,6 +257,31 @@ GType sdes_offer_style_get_type (void);
 #define SDES_TYPE_OFFER_STYLE (sdes_offer_style_get_type ())
 
 /**
+ * SdesOfferFlags:
+ * @SDES_OFFER_FLAG_NONE: an ordinary offer or re-offer: the active keys stay
+ *   unless a connection address or port changed (Cisco "SIP Support for
+ *   SRTP", rekeying rules).
+ * @SDES_OFFER_FLAG_REKEY: a rekey (RFC 4568 §7.1.4): every secure m-line of
+ *   the re-offer carries a fresh key with the tag and suite it has now.
+ *
+ * Options of sdes_session_create_offer_full().
+ *
+ * A rekey on an unchanged SSRC and address keeps the rollover counter
+ * (RFC 3711 §3.3.1): the resulting #SdesMediaDescription has
+ * `local_key_changed` and `remote_key_changed` set and `local_roc_reset` and
+ * `remote_roc_reset` clear.
+ *
+ * Since: 0.2
+ */
+typedef enum {
+  SDES_OFFER_FLAG_NONE = 0,
+  SDES_OFFER_FLAG_REKEY = 1 << 0,
+} SdesOfferFlags;
+
+GType sdes_offer_flags_get_type (void);
+#define SDES_TYPE_OFFER_FLAGS (sdes_offer_flags_get_type ())
+
+/**
  * SdesMediaType:
  * @SDES_MEDIA_TYPE_AUDIO: m=audio (RTP).
  * @SDES_MEDIA_TYPE_VIDEO: m=video (RTP).
@@ -468,6 +493,10 @@ SdesSession *sdes_session_new (void);
 gchar *sdes_session_create_offer (SdesSession *self,
                                   SdesLocalMedia *local,
                                   GError **error);
+gchar *sdes_session_create_offer_full (SdesSession *self,
+                                       SdesLocalMedia *local,
+                                       SdesOfferFlags flags,
+                                       GError **error);
 gchar *sdes_session_create_fallback_offer (SdesSession *self,
                                            guint status_code,
                                            GError **error);

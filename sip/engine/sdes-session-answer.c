@@ -375,7 +375,7 @@ assign_streams (SdesSession *self, Answering *a, const sdp_session_t *session)
  * moved and the offer kept tag and suite, else a new one. Cisco "SIP
  * Support for SRTP", rekeying rules: "A new key needs to be generated if the
  * offer SDP has a new connection address or port"; the same holds when our
- * own address or port moved. */
+ * own address or port moved, and when the offer carries a new key. */
 static SdesCryptoAttr *
 answer_key (const Slot *slot, const SdesMediaDescription *desc,
             const SdesMediaDescription *prev, GError **error)
@@ -388,7 +388,14 @@ answer_key (const Slot *slot, const SdesMediaDescription *desc,
                     (g_strcmp0 (slot->last_local_address, desc->local_address) != 0 ||
                      slot->last_local_port != desc->local_port));
 
-  if (prev != NULL && prev->secure && prev->local_crypto != NULL && !moved &&
+  /* The peer's key changed on an unchanged address: a rekey (RFC 4568
+   * §7.1.4). The re-offer is a new offer/answer exchange, and our key
+   * follows so that neither direction keeps using a key the other side
+   * retired. */
+  gboolean rekeyed = prev != NULL && prev->remote_crypto != NULL &&
+                     !sdes_crypto_attr_same_keys (prev->remote_crypto, desc->remote_crypto);
+
+  if (prev != NULL && prev->secure && prev->local_crypto != NULL && !moved && !rekeyed &&
       prev->local_crypto->tag == desc->remote_crypto->tag &&
       prev->local_crypto->suite == desc->remote_crypto->suite)
     return sdes_crypto_attr_copy (prev->local_crypto);

@@ -78,7 +78,7 @@ append_initial_slots (SdesSession *self, GPtrArray *slots, guint stream,
 /* Fills slot->offered for a secure slot. Must be called with the lock held. */
 static gboolean
 prepare_offer_crypto (SdesSession *self, Slot *slot, const SdesLocalMedia *local,
-                      const SdesLocalStream *ls, GError **error)
+                      const SdesLocalStream *ls, SdesOfferFlags flags, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
 
@@ -92,10 +92,13 @@ prepare_offer_crypto (SdesSession *self, Slot *slot, const SdesLocalMedia *local
                      slot->last_local_port != ls->port;
 
     /* Cisco "SIP Support for SRTP", rekeying rules: a new key only with a
-     * new connection address or port; otherwise re-offer exactly the active
-     * line (pjsip/pjproject#1856, sipsorcery-org/sipsorcery#930: never
-     * change a key without signalling it). */
-    if (moved && !sdes_crypto_attr_regenerate_keys (attr, &local_error)) {
+     * new connection address or port, or when the application asks for a
+     * rekey (RFC 4568 §7.1.4: same tag and suite, new key); otherwise
+     * re-offer exactly the active line (pjsip/pjproject#1856,
+     * sipsorcery-org/sipsorcery#930: never change a key without signalling
+     * it). */
+    if ((moved || (flags & SDES_OFFER_FLAG_REKEY)) &&
+        !sdes_crypto_attr_regenerate_keys (attr, &local_error)) {
       sdes_crypto_attr_free (attr);
       g_set_error (error, SDES_ENGINE_ERROR, SDES_ENGINE_ERROR_KEY_GENERATION,
                    "key generation failed: %s", local_error->message);
@@ -195,7 +198,8 @@ offer_layout (SdesSession *self, SdesLocalMedia *local, SdesSrtpPolicy eff)
 /* Builds the layout and SDP of an offer and makes it the pending one.
  * Must be called with the lock held. */
 static gchar *
-build_offer (SdesSession *self, SdesLocalMedia *local, SdesSrtpPolicy eff, GError **error)
+build_offer (SdesSession *self, SdesLocalMedia *local, SdesSrtpPolicy eff, SdesOfferFlags flags,
+             GError **error)
 {
   g_autoptr (GPtrArray) slots = offer_layout (self, local, eff);
   g_autoptr (GArray) mlines = g_array_new (FALSE, TRUE, sizeof (MLineOut));
@@ -212,7 +216,7 @@ build_offer (SdesSession *self, SdesLocalMedia *local, SdesSrtpPolicy eff, GErro
     if (slot->stream >= 0) {
       const SdesLocalStream *ls = g_ptr_array_index (local->streams, slot->stream);
 
-      if (!prepare_offer_crypto (self, slot, local, ls, error))
+      if (!prepare_offer_crypto (self, slot, local, ls, flags, error))
         return NULL;
       sdes_mline_fill_for_stream (&out, ls, FALSE);
       out.rtcp_mux = ls->rtcp_mux && ls->type != SDES_MEDIA_TYPE_IMAGE;
@@ -238,7 +242,8 @@ build_offer (SdesSession *self, SdesLocalMedia *local, SdesSrtpPolicy eff, GErro
 }
 
 gchar *
-sdes_session_create_offer_locked (SdesSession *self, SdesLocalMedia *local, GError **error)
+sdes_session_create_offer_locked (SdesSession *self, SdesLocalMedia *local, SdesOfferFlags flags,
+                                  GError **error)
 {
   g_autoptr (SdesLocalMedia) media = NULL;
   SdesSrtpPolicy eff;
@@ -254,7 +259,7 @@ sdes_session_create_offer_locked (SdesSession *self, SdesLocalMedia *local, GErr
                          "no offer may be sent");
     return NULL;
   }
-  return build_offer (self, media, eff, error);
+  return build_offer (self, media, eff, flags, error);
 }
 
 /* Why no RTP-only retry may follow a refused offer with @status_code, or
@@ -311,7 +316,7 @@ sdes_session_create_fallback_offer_locked (SdesSession *self, guint status_code,
   g_clear_pointer (&self->pending_local, sdes_local_media_unref);
   g_clear_pointer (&self->slots, g_ptr_array_unref);
   self->fell_back = TRUE;
-  return build_offer (self, media, SDES_SRTP_POLICY_OFF, error);
+  return build_offer (self, media, SDES_SRTP_POLICY_OFF, SDES_OFFER_FLAG_NONE, error);
 }
 
 /* ------------------------------------------------------------------------- */

@@ -217,6 +217,7 @@ G_GNUC_INTERNAL gchar *sdes_session_process_offer_locked (SdesSession *self,
                                                           GError **error);
 G_GNUC_INTERNAL gchar *sdes_session_create_offer_locked (SdesSession *self,
                                                          SdesLocalMedia *local,
+                                                         SdesOfferFlags flags,
                                                          GError **error);
 G_GNUC_INTERNAL gchar *sdes_session_create_fallback_offer_locked (SdesSession *self,
                                                                   guint status_code,

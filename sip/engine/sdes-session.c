@@ -372,7 +372,50 @@ sdes_session_create_offer (SdesSession *self, SdesLocalMedia *local, GError **er
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   g_mutex_lock (&self->lock);
-  text = sdes_session_create_offer_locked (self, local, error);
+  text = sdes_session_create_offer_locked (self, local, SDES_OFFER_FLAG_NONE, error);
+  sdes_session_unlock_and_emit (self);
+  return text;
+}
+
+/**
+ * sdes_session_create_offer_full:
+ * @self: a #SdesSession
+ * @local: (nullable): the local media; %NULL re-uses the current one
+ * @flags: #SdesOfferFlags
+ * @error: return location for a #GError
+ *
+ * Like sdes_session_create_offer(), with options. With
+ * %SDES_OFFER_FLAG_REKEY the re-offer carries a fresh key on every secure
+ * m-line, with the tag and suite that m-line uses now (RFC 4568 §7.1.4,
+ * Cisco "SIP Support for SRTP", rekeying); an m-line that is not SRTP, or
+ * that is offered for the first time, is unaffected. The new keys take
+ * effect with the answer, exactly like any re-offer: if the re-offer is
+ * refused, sdes_session_cancel_offer() keeps the old keys and the rekey
+ * has to be asked for again.
+ *
+ * On an unchanged connection address and port the SRTP streams keep their
+ * SSRC and rollover counter (RFC 3711 §3.3.1): the media descriptions show
+ * `local_key_changed` and `remote_key_changed`, with `local_roc_reset` and
+ * `remote_roc_reset` %FALSE. The answerer of a rekey answers with a new key
+ * of its own.
+ *
+ * Errors: those of sdes_session_create_offer().
+ *
+ * Returns: (transfer full) (nullable): the offer SDP, or %NULL on error.
+ *
+ * Since: 0.2
+ */
+gchar *
+sdes_session_create_offer_full (SdesSession *self, SdesLocalMedia *local, SdesOfferFlags flags,
+                                GError **error)
+{
+  gchar *text;
+
+  g_return_val_if_fail (SDES_IS_SESSION (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  g_mutex_lock (&self->lock);
+  text = sdes_session_create_offer_locked (self, local, flags, error);
   sdes_session_unlock_and_emit (self);
   return text;
 }

@@ -8,7 +8,8 @@
 # that does not parse, an a=crypto that does not parse) and must answer
 # them with an error and keep serving the valid calls. Then: a peer without
 # RFC 5576 a=ssrc (sdes-phone), whose SSRC the rig learns from its first
-# packet; and Ctrl-C (SIGINT) on a caller in the middle of its calls.
+# packet; calls rekeyed mid-call (--rekey-at, RFC 4568 §7.1.4) with no
+# failed packet; and Ctrl-C (SIGINT) on a caller in the middle of its calls.
 import json
 import os
 import signal
@@ -283,6 +284,54 @@ def interrupted(work):
        answer_status)
 
 
+def rekeyed(work, n_calls=8):
+    """--rekey-at: each call re-INVITEs with new keys mid-call (RFC 4568
+    §7.1.4); both sides must take the new keys without one failed packet and
+    keep hearing the right tone."""
+    port = free_port()
+    a_out = os.path.join(work, "rekey.answer.json")
+    c_out = os.path.join(work, "rekey.caller.json")
+    with open(a_out, "w") as ao, open(os.path.join(work, "rekey.answer.err"), "w") as ae:
+        answer = subprocess.Popen([rig, "--answer", "--listen", "127.0.0.1:%d" % port, "--count",
+                                   str(n_calls), "--allow-insecure-signaling"], stdout=ao, stderr=ae)
+    wait_ready(a_out, answer)
+    with open(c_out, "w") as co, open(os.path.join(work, "rekey.caller.err"), "w") as ce:
+        caller = subprocess.Popen([rig, "--call", "sip:rig@127.0.0.1:%d" % port, "--calls",
+                                   str(n_calls), "--concurrent", "4", "--rate", "20", "--duration",
+                                   "3", "--rekey-at", "1.5", "--allow-insecure-signaling"],
+                                  stdout=co, stderr=ce)
+    try:
+        caller_status = caller.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        caller.kill()
+        caller_status = None
+    try:
+        answer_status = answer.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        answer.kill()
+        answer_status = None
+    ccalls = [e for e in read_json(c_out) if e["event"] == "call"]
+    acalls = [e for e in read_json(a_out) if e["event"] == "call"]
+    both = ccalls + acalls
+    ok(caller_status == 0 and answer_status == 0 and len(ccalls) == n_calls
+       and len(acalls) == n_calls,
+       "rekey: %d calls with --rekey-at 1.5, both rigs exit 0 (%s, %s)" %
+       (n_calls, caller_status, answer_status))
+    ok(all(e["rekey_sent"] and e["rekeys"] == 1 for e in ccalls),
+       "rekey: every caller sent one rekey re-INVITE and got new keys both ways, ROC kept")
+    ok(all(e["rekeys"] == 1 for e in acalls),
+       "rekey: every answerer saw the rekey (new keys both ways, ROC kept)")
+    ok(all(e["remote_rekeys"] == 1 and e["packets_after_rekey"] >= 25 for e in both),
+       "rekey: both sides received >= 25 packets under the peer's new key (min %s)" %
+       min((e["packets_after_rekey"] for e in both), default=None))
+    ok(all(e["auth_failures"] == 0 and e["replay_drops"] == 0 for e in both),
+       "rekey: 0 authentication failures and replay drops across the rekey, both sides")
+    ok(all(e["dominant_hz_after_rekey"] is not None and
+           abs(e["dominant_hz_after_rekey"] - e["tone_expected_hz"]) <= 5 for e in both),
+       "rekey: the tone after the rekey is still the one announced, on every call")
+    ok(all(e["ok"] and e["failures"] == [] for e in both), "rekey: every call passed all its checks")
+
+
 print("TAP version 13", flush=True)
 with tempfile.TemporaryDirectory() as work:
     answers = run(work, "udp", "udp", ["--allow-insecure-signaling"], malformed=True)
@@ -295,6 +344,7 @@ with tempfile.TemporaryDirectory() as work:
     # the caller offers PCMA only; the answerer takes either law
     run(work, "tls", "tls", tls, caller_extra=["--codec", "PCMA"], codec="PCMA")
     phone_peer(work)
+    rekeyed(work)
     interrupted(work)
 print("1..%d" % n, flush=True)
 sys.exit(1 if failed else 0)

@@ -1161,13 +1161,16 @@ test_answerer_remote_rekey_same_address_keeps_roc (void)
       NULL, NULL, &error);
   g_assert_no_error (error);
   d2 = media_at (callee, NULL, 0);
-  /* sipwise/rtpengine PR#107: new remote key, ROC continues; our key stays
-   * (Cisco rekeying rules) */
+  /* sipwise/rtpengine PR#107: new remote key, ROC continues. The peer
+   * rekeyed (RFC 4568 §7.1.4), so our answer carries a new key too, same
+   * tag and suite, and its ROC continues as well. */
   g_assert_true (d2->remote_key_changed);
   g_assert_false (d2->remote_roc_reset);
-  g_assert_false (d2->local_key_changed);
+  g_assert_true (d2->local_key_changed);
   g_assert_false (d2->local_roc_reset);
-  g_assert_true (crypto_equal_keys (d1->local_crypto, d2->local_crypto));
+  g_assert_false (sdes_crypto_attr_same_keys (d1->local_crypto, d2->local_crypto));
+  g_assert_cmpuint (d2->local_crypto->tag, ==, d1->local_crypto->tag);
+  g_assert_cmpint (d2->local_crypto->suite, ==, d1->local_crypto->suite);
 }
 
 static void

@@ -11,7 +11,23 @@
  *
  * Every rig_media_stream_* call is made from the main thread; it only
  * queues a command for the stream's worker, which owns all stream state.
+ *
+ * Rekeys (RFC 4568 §7.1.4) keep the SSRC and its ROC. A new remote key does
+ * not replace the old one at once: packets sent before the peer switched
+ * still carry the old key and must not fail authentication. The new key is
+ * bound to the SSRC in a second decoder, which sees each packet first (its
+ * failures are the old key's packets and are not counted); the first packet
+ * it authenticates makes the new key the SSRC's key in the main decoder,
+ * whose ROC goes on (after RIG_REKEY_WINDOW_US without one, it is made so
+ * anyway). The second decoder starts the SSRC at ROC 0: the rig's sequence
+ * numbers do not wrap in the first ~11 minutes of a call, so a rekey in
+ * that time is handed over without a loss. The answerer of a rekey sends
+ * with its old key for RIG_REKEY_SEND_DELAY_US, since the offerer learns
+ * the new one only from the 2xx.
  */
+
+#define RIG_REKEY_WINDOW_US (2 * G_USEC_PER_SEC)
+#define RIG_REKEY_SEND_DELAY_US (500 * 1000)
 
 #pragma once
 
@@ -31,6 +47,9 @@ typedef struct {
   guint64 send_late;          /* sent by a pacer tick that ran > 10 ms late */
   guint64 auth_failures;      /* srtpsdesdec stats of the remote SSRC */
   guint64 replay_drops;
+  guint rekeys;               /* remote keys that took over from an older one */
+  guint64 packets_after_rekey; /* received and authenticated with such a key */
+  gdouble dominant_hz_after_rekey; /* the tone of those packets, 0 without */
   guint64 samples;            /* G.711 samples analysed */
   gdouble dominant_hz;        /* zero-crossing estimate, 0 without samples */
   gint64 end_gap_us;          /* receiving, nothing arrived for this long at the end;
@@ -53,6 +72,9 @@ typedef struct {
   gboolean send;
   gboolean receive;
   guint8 payload_type;        /* 0 PCMU, 8 PCMA */
+  gboolean defer_local_key;   /* a rekey we answered: keep sending with the old key
+                               * for RIG_REKEY_SEND_DELAY_US, until the offerer has
+                               * our new one from the 2xx */
 } RigStreamParams;
 
 void rig_stream_params_clear (RigStreamParams *params);

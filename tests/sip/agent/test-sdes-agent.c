@@ -617,6 +617,96 @@ test_hold_resume (Fixture *f, gconstpointer data)
   unwatch_call (call, &w);
 }
 
+/* RFC 3711 §3.3.1: a rekey on the same SSRC and address keeps the ROC. */
+static void
+assert_rekeyed_media (GPtrArray *media, const SdesCryptoAttr *old_local,
+                      const SdesCryptoAttr *old_remote)
+{
+  SdesMediaDescription *d;
+
+  g_assert_nonnull (media);
+  g_assert_cmpuint (media->len, ==, 1);
+  d = g_ptr_array_index (media, 0);
+  g_assert_true (d->active && d->secure);
+  g_assert_true (d->local_key_changed);
+  g_assert_true (d->remote_key_changed);
+  g_assert_false (d->local_roc_reset);
+  g_assert_false (d->remote_roc_reset);
+  g_assert_cmpuint (d->local_crypto->tag, ==, old_local->tag);
+  g_assert_cmpint (d->local_crypto->suite, ==, old_local->suite);
+  g_assert_false (sdes_crypto_attr_same_keys (d->local_crypto, old_local));
+  g_assert_false (sdes_crypto_attr_same_keys (d->remote_crypto, old_remote));
+  g_assert_cmpint (d->direction, ==, SDES_DIRECTION_SENDRECV);
+}
+
+/* sdes_call_rekey() (RFC 4568 §7.1.4): one re-INVITE, new keys both ways,
+ * media-updated on both sides with matching keys; a second rekey from the
+ * callee works the same way. */
+static void
+test_rekey (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdesCall) call = NULL;
+  CallWatch w = { 0 }, bw = { 0 };
+  struct { SdesCall *who; } steps[2];
+
+  g_object_set (f->alice, "srtp-policy", SDES_SRTP_POLICY_MANDATORY, NULL);
+  g_object_set (f->bob, "srtp-policy", SDES_SRTP_POLICY_MANDATORY, NULL);
+  call = sdes_agent_call (f->alice, f->bob_uri, NULL, &error);
+  g_assert_no_error (error);
+  watch_call (call, &w);
+  while (!w.ready && !w.ended)
+    g_main_context_iteration (f->ctx, TRUE);
+  g_assert_true (w.ready);
+  g_assert_nonnull (f->incoming);
+  watch_call (f->incoming, &bw);
+  while (sdes_call_get_state (f->incoming) != SDES_CALL_STATE_ACTIVE)
+    g_main_context_iteration (f->ctx, TRUE);
+  /* bob's media-ready may have come before the watch: start from his
+   * session either way */
+  g_clear_pointer (&bw.media, g_ptr_array_unref);
+  bw.media = sdes_session_get_media (sdes_call_get_session (f->incoming), NULL);
+  g_assert_nonnull (bw.media);
+  steps[0].who = call;
+  steps[1].who = f->incoming;
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++) {
+    SdesMediaDescription *a = g_ptr_array_index (w.media, 0);
+    SdesMediaDescription *b = g_ptr_array_index (bw.media, 0);
+    g_autoptr(SdesCryptoAttr) a_local = sdes_crypto_attr_copy (a->local_crypto);
+    g_autoptr(SdesCryptoAttr) a_remote = sdes_crypto_attr_copy (a->remote_crypto);
+    g_autoptr(SdesCryptoAttr) b_local = sdes_crypto_attr_copy (b->local_crypto);
+    g_autoptr(SdesCryptoAttr) b_remote = sdes_crypto_attr_copy (b->remote_crypto);
+    guint before_a = w.updates, before_b = bw.updates;
+    g_autofree gchar *sent = NULL, *answer = NULL;
+
+    g_assert_true (sdes_call_rekey (steps[i].who, &error));
+    g_assert_no_error (error);
+    /* one re-INVITE at a time */
+    g_assert_false (sdes_call_rekey (steps[i].who, &error));
+    g_assert_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE);
+    g_clear_error (&error);
+    while (w.updates == before_a || bw.updates == before_b)
+      g_main_context_iteration (f->ctx, TRUE);
+    g_assert_cmpuint (w.updates, ==, before_a + 1);
+    g_assert_cmpuint (bw.updates, ==, before_b + 1);
+    assert_rekeyed_media (w.media, a_local, a_remote);
+    assert_rekeyed_media (bw.media, b_local, b_remote);
+    a = g_ptr_array_index (w.media, 0);
+    b = g_ptr_array_index (bw.media, 0);
+    g_assert_true (sdes_crypto_attr_same_keys (a->local_crypto, b->remote_crypto));
+    g_assert_true (sdes_crypto_attr_same_keys (a->remote_crypto, b->local_crypto));
+    sent = call_sdp (steps[i].who, "local-sdp");
+    answer = call_sdp (steps[i].who == call ? f->incoming : call, "local-sdp");
+    g_assert_cmpuint (count_crypto (sent), ==, 1);
+    g_assert_cmpuint (count_crypto (answer), ==, 1);
+    g_assert_true (sdes_call_is_secure (call));
+    g_assert_cmpint (sdes_call_get_state (call), ==, SDES_CALL_STATE_ACTIVE);
+  }
+  unwatch_call (f->incoming, &bw);
+  unwatch_call (call, &w);
+}
+
 /* Sofia at full verbosity (TPORT_LOG prints whole SIP messages with their
  * SDP) during a real SRTP call: no key may reach GLib logging. */
 static void
@@ -695,6 +785,8 @@ main (int argc, char **argv)
               fixture_setup_udp, test_hostile_sdp, fixture_teardown);
   g_test_add ("/agent/hold/both-directions-keep-keys", Fixture, NULL,
               fixture_setup_udp, test_hold_resume, fixture_teardown);
+  g_test_add ("/agent/rekey/new-keys-both-ways-roc-continues", Fixture, NULL,
+              fixture_setup_udp, test_rekey, fixture_teardown);
   g_test_add ("/agent/log/sofia-tport-log-has-no-keys", Fixture, NULL,
               fixture_setup_verbose, test_logs_redacted, fixture_teardown_verbose);
 
