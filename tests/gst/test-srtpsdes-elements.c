@@ -628,6 +628,32 @@ GST_START_TEST (test_srtpsdes_srtcp_with_mki_under_32_suite)
 }
 GST_END_TEST;
 
+/* RFC 4568 §6.3.2: UNAUTHENTICATED_SRTP takes the tag off SRTP only;
+ * SRTCP keeps its 80-bit tag after the MKI (RFC 3711 §3.4), which the
+ * decoder must find although SRTP has no tag at all. */
+GST_START_TEST (test_srtpsdes_srtcp_with_mki_unauthenticated_srtp)
+{
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 53,
+      "|1:4 UNAUTHENTICATED_SRTP");
+  GstHarness *enc = gst_harness_new_with_padnames ("srtpsdesenc", "rtcp_sink_0", "rtcp_src_0");
+  GstHarness *dec = gst_harness_new_with_padnames ("srtpsdesdec", "rtcp_sink", "rtcp_src");
+  GstBuffer *in = create_rtcp_buffer (SSRC), *srtcp;
+
+  g_object_set (enc->element, "crypto", line, NULL);
+  g_object_set (dec->element, "crypto", line, NULL);
+  gst_harness_set_src_caps_str (enc, "application/x-rtcp");
+  gst_harness_set_src_caps_str (dec, "application/x-srtcp");
+  srtcp = protect_rtcp (enc, in);
+  fail_unless_equals_uint64 (gst_buffer_get_size (srtcp), 8 + 4 + 4 + 10);
+  fail_unless (decode_rtcp (dec, srtcp, in), "SRTCP packet refused");
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "packets"), 1);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "unknown-key-drops"), 0);
+  gst_buffer_unref (in);
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
 /* RFC 7983 §7 / RFC 5389 §6: a STUN binding request on the media port
  * (liblinphone sends them as keep-alives) is dropped and counted as
  * stun-drops, not invalid-drops; 20 bytes that start like STUN but lack the
@@ -2223,6 +2249,7 @@ srtpsdes_suite (void)
   tcase_add_test (tc, test_srtpsdes_srtcp_tag32_accepted_and_counted);
   tcase_add_test (tc, test_srtpsdesenc_srtcp_tag32_only_under_32_suites);
   tcase_add_test (tc, test_srtpsdes_srtcp_with_mki_under_32_suite);
+  tcase_add_test (tc, test_srtpsdes_srtcp_with_mki_unauthenticated_srtp);
   tcase_add_test (tc, test_srtpsdesdec_stun_counted_apart_from_invalid);
   tcase_add_test (tc, test_srtpsdes_refuses_what_libsrtp_cannot_do);
   tcase_add_test (tc, test_srtpsdes_mki_two_keys_and_switch);
