@@ -598,6 +598,8 @@ dec_forget_ssrc (GstSrtpSdesStream *core, guint32 ssrc)
     srtp_remove_stream (ds->session, g_htonl (ssrc));
     if (ds->session_tag32)
       srtp_remove_stream (ds->session_tag32, g_htonl (ssrc));
+    if (ds->session_srtcp)
+      srtp_remove_stream (ds->session_srtcp, g_htonl (ssrc));
   }
   /* A retiring key this SSRC alone kept alive goes now. */
   prune_sessions (stream);
@@ -697,26 +699,34 @@ typedef enum {
   TRY_INVALID,
 } TryResult;
 
-/* SRTCP in the 32-bit tag form with @ds's key: its session for that
- * form, made on first use. Stream lock. */
+/* SRTCP with @ds's key, in the 32-bit tag form with @tag32. Where
+ * libsrtp2 would look for the MKI in the wrong place
+ * (gst_srtp_sdes_key_srtcp_mki_misplaced()), and for the 32-bit form
+ * always, a session for SRTCP alone, made on first use. Stream lock. */
 static srtp_err_status_t
-unprotect_srtcp_tag32 (DecStream *stream, GstSrtpSdesSession *ds, guint8 *data, gsize size,
-                       gint *len)
+unprotect_srtcp (DecStream *stream, GstSrtpSdesSession *ds, gboolean tag32, guint8 *data,
+                 gsize size, gint *len)
 {
-  if (G_UNLIKELY (ds->session_tag32 == NULL)) {
+  srtp_t *session = &ds->session;
+
+  if (tag32)
+    session = &ds->session_tag32;
+  else if (G_UNLIKELY (gst_srtp_sdes_key_srtcp_mki_misplaced (ds->key, FALSE)))
+    session = &ds->session_srtcp;
+  if (G_UNLIKELY (*session == NULL)) {
     g_autoptr (GError) error = NULL;
 
-    ds->session_tag32 = gst_srtp_sdes_key_create_session (ds->key, ssrc_any_inbound, 0,
-        stream->core.window, TRUE, &error);
-    if (ds->session_tag32 == NULL) {
+    *session = gst_srtp_sdes_key_create_srtcp_session (ds->key, stream->core.window, tag32,
+        &error);
+    if (*session == NULL) {
       GST_WARNING_OBJECT (stream->core.element, "%s", error->message);
       return srtp_err_status_fail;
     }
-    GST_DEBUG_OBJECT (stream->core.element, "32-bit SRTCP tag session for %s",
-        ds->key->redacted);
+    GST_DEBUG_OBJECT (stream->core.element, "%s SRTCP tag session for %s",
+        tag32 ? "32-bit" : "80-bit", ds->key->redacted);
   }
   *len = (gint) size;
-  return srtp_unprotect_rtcp_mki (ds->session_tag32, data, len, ds->key->mki_size > 0);
+  return srtp_unprotect_rtcp_mki (*session, data, len, ds->key->mki_size > 0);
 }
 
 /* SRTCP of a _32 suite: RFC 3711 §4.2 / RFC 4568 §6.2 give it an 80-bit
@@ -734,19 +744,11 @@ unprotect_srtcp_either_tag (DecStream *stream, GstSrtpSdesSession *ds,
   gboolean first = state->srtcp_tag32;
   srtp_err_status_t err, other;
 
-  if (first)
-    err = unprotect_srtcp_tag32 (stream, ds, data, size, len);
-  else
-    err = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len,
-        TRUE, 0, FALSE);
+  err = unprotect_srtcp (stream, ds, first, data, size, len);
   *tag32 = first;
   if (err == srtp_err_status_ok)
     return err;
-  if (!first)
-    other = unprotect_srtcp_tag32 (stream, ds, data, size, len);
-  else
-    other = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len,
-        TRUE, 0, FALSE);
+  other = unprotect_srtcp (stream, ds, !first, data, size, len);
   if (other != srtp_err_status_ok)
     return err;
   *tag32 = !first;
@@ -773,8 +775,11 @@ try_session (DecStream *stream, GstSrtpSdesSession *ds, GstSrtpSdesSsrc *state,
 
   if (G_LIKELY (!either_tag)) {
     mki_index = gst_srtp_sdes_key_mki_index_in_packet (key, data, size, rtcp, FALSE);
-    err = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len,
-        rtcp, seq, carry_roc);
+    if (rtcp)
+      err = unprotect_srtcp (stream, ds, FALSE, data, size, len);
+    else
+      err = gst_srtp_sdes_session_unprotect (ds, state, stream->core.window, data, size, len,
+          seq, carry_roc);
   } else {
     err = unprotect_srtcp_either_tag (stream, ds, state, data, size, len, &tag32);
     /* AES-CM leaves the trailer (index, MKI, tag) as it was. */

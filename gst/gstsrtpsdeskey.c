@@ -501,6 +501,40 @@ gst_srtp_sdes_key_create_session (const GstSrtpSdesKey *key,
   return session;
 }
 
+/**
+ * gst_srtp_sdes_key_create_srtcp_session:
+ *
+ * A receiving session for @key's SRTCP only (@srtcp_tag32: see
+ * gst_srtp_sdes_key_fill_policy()) whose RTP policy is the RTCP one, so
+ * that libsrtp2 finds the MKI where RFC 3711 §3.4 puts it (see
+ * gst_srtp_sdes_key_srtcp_mki_misplaced()). The SRTCP keys only depend
+ * on the master key and the RTCP policy (RFC 3711 §4.3), so they are the
+ * same as in gst_srtp_sdes_key_create_session()'s session.
+ *
+ * Returns: (nullable): the session, or %NULL with @error set.
+ */
+srtp_t
+gst_srtp_sdes_key_create_srtcp_session (const GstSrtpSdesKey *key,
+                                        guint window_size,
+                                        gboolean srtcp_tag32,
+                                        GError **error)
+{
+  srtp_policy_t policy;
+  srtp_t session = NULL;
+  srtp_err_status_t err;
+
+  gst_srtp_sdes_key_fill_policy (key, &policy, ssrc_any_inbound, 0, window_size, srtcp_tag32);
+  policy.rtp = policy.rtcp;
+  err = srtp_create (&session, &policy);
+  if (err != srtp_err_status_ok) {
+    g_set_error (error, GST_SRTP_SDES_ERROR, GST_SRTP_SDES_ERROR_LIBSRTP,
+        "libsrtp2 refused the SRTCP policy for %s: %s", key->attr->suite_name,
+        gst_srtp_sdes_err_to_string (err));
+    return NULL;
+  }
+  return session;
+}
+
 /* Adds a stream for one SSRC, so that a ROC can be set on it before its
  * first packet (srtp_set_stream_roc needs an existing stream). */
 gboolean
@@ -529,6 +563,24 @@ srtcp_tag_len (const GstSrtpSdesKey *key, gboolean srtcp_tag32)
 {
   return srtcp_tag32 && gst_srtp_sdes_key_has_srtcp_tag32 (key) ? 4 :
       key->info->srtcp_auth_tag_len;
+}
+
+/* Whether libsrtp2 misses the MKI of @key's SRTCP packets in the RFC 3711
+ * §4.2 80-bit tag form (@srtcp_tag32 FALSE) or the 32-bit one: libsrtp2
+ * 2.5, and every release without cisco/libsrtp#733, looks for an SRTCP
+ * packet's MKI one *SRTP* tag back from the packet end
+ * (srtp_get_session_keys), so where the
+ * SRTP tag is shorter than the SRTCP one (a _32 suite, or
+ * UNAUTHENTICATED_SRTP) it reads inside the tag and answers "unknown MKI". */
+gboolean
+gst_srtp_sdes_key_srtcp_mki_misplaced (const GstSrtpSdesKey *key, gboolean srtcp_tag32)
+{
+  guint srtp_tag;
+
+  if (key->mki_size == 0 || key->info->aead)
+    return FALSE;
+  srtp_tag = key->attr->unauthenticated_srtp ? 0 : key->info->srtp_auth_tag_len;
+  return srtp_tag != srtcp_tag_len (key, srtcp_tag32);
 }
 
 /* Bytes srtp_protect / srtp_protect_rtcp append (@srtcp_tag32: see

@@ -136,7 +136,13 @@ gboolean gst_srtp_sdes_key_add_stream (const GstSrtpSdesKey *key,
                                        guint32 ssrc,
                                        guint window_size,
                                        gboolean srtcp_tag32);
+srtp_t gst_srtp_sdes_key_create_srtcp_session (const GstSrtpSdesKey *key,
+                                               guint window_size,
+                                               gboolean srtcp_tag32,
+                                               GError **error);
 gboolean gst_srtp_sdes_key_has_srtcp_tag32 (const GstSrtpSdesKey *key);
+gboolean gst_srtp_sdes_key_srtcp_mki_misplaced (const GstSrtpSdesKey *key,
+                                                gboolean srtcp_tag32);
 guint gst_srtp_sdes_key_trailer_len (const GstSrtpSdesKey *key,
                                      gboolean rtcp,
                                      gboolean srtcp_tag32);

@@ -59,10 +59,10 @@ set_stream_roc (GstSrtpSdesSession *ds, guint32 ssrc, guint window, guint32 roc,
  * @ds: the session of one key
  * @state: the packet's SSRC
  * @window: replay window of streams added to @ds
- * @data: the packet, unprotected in place
+ * @data: the SRTP packet, unprotected in place (SRTCP: unprotect_srtcp()
+ *   in gstsrtpsdesdec.c)
  * @size: its size
  * @len: (out): the size of the result
- * @rtcp: SRTCP
  * @seq: the RTP sequence number
  * @carry_roc: the SSRC is not bound to @ds yet
  *
@@ -76,15 +76,15 @@ set_stream_roc (GstSrtpSdesSession *ds, guint32 ssrc, guint window, guint32 roc,
  */
 srtp_err_status_t
 gst_srtp_sdes_session_unprotect (GstSrtpSdesSession *ds, GstSrtpSdesSsrc *state, guint window,
-                                 guint8 *data, gsize size, gint *len, gboolean rtcp,
-                                 guint16 seq, gboolean carry_roc)
+                                 guint8 *data, gsize size, gint *len, guint16 seq,
+                                 gboolean carry_roc)
 {
   g_autofree guint8 *orig = NULL;
   guint32 rocs[4];
   guint n = 0, i;
   srtp_err_status_t err;
 
-  if (!rtcp && carry_roc && (state->seen || state->initial_roc != 0))
+  if (carry_roc && (state->seen || state->initial_roc != 0))
     n = roc_candidates (state, seq, rocs);
   if (n > 1)
     orig = g_memdup2 (data, size);
@@ -96,10 +96,7 @@ gst_srtp_sdes_session_unprotect (GstSrtpSdesSession *ds, GstSrtpSdesSsrc *state,
       state->roc_guesses++;
     }
     *len = (gint) size;
-    if (rtcp)
-      err = srtp_unprotect_rtcp_mki (ds->session, data, len, ds->key->mki_size > 0);
-    else
-      err = srtp_unprotect_mki (ds->session, data, len, ds->key->mki_size > 0);
+    err = srtp_unprotect_mki (ds->session, data, len, ds->key->mki_size > 0);
     if (err != srtp_err_status_auth_fail || i + 1 >= n)
       break;
   }

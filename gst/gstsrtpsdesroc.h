@@ -16,7 +16,6 @@ srtp_err_status_t gst_srtp_sdes_session_unprotect (GstSrtpSdesSession *ds,
                                                    guint8 *data,
                                                    gsize size,
                                                    gint *len,
-                                                   gboolean rtcp,
                                                    guint16 seq,
                                                    gboolean carry_roc);
 

@@ -40,6 +40,8 @@ gst_srtp_sdes_session_free (GstSrtpSdesSession *ds)
     srtp_dealloc (ds->session);
   if (ds->session_tag32)
     srtp_dealloc (ds->session_tag32);
+  if (ds->session_srtcp)
+    srtp_dealloc (ds->session_srtcp);
   gst_srtp_sdes_key_unref (ds->key);
   g_free (ds);
 }

@@ -23,6 +23,11 @@ struct _GstSrtpSdesSession {
   /* Decoder, _32 suites: the same key with SRTCP's tag 32 bits long, made
    * on the first SRTCP packet the 80-bit form refuses (NULL until then). */
   srtp_t session_tag32;
+  /* Decoder, with MKIs where libsrtp2 would look for an SRTCP packet's
+   * MKI in the wrong place (gst_srtp_sdes_key_srtcp_mki_misplaced()):
+   * the session SRTCP in the 80-bit tag form goes through (NULL until
+   * the first one). */
+  srtp_t session_srtcp;
   gboolean active;
   guint bound;
 };

@@ -576,6 +576,84 @@ GST_START_TEST (test_srtpsdesenc_srtcp_tag32_only_under_32_suites)
 }
 GST_END_TEST;
 
+/* RFC 3711 §3.4: SRTCP carries E+index, the MKI, then the tag, which
+ * stays 80 bits under a _32 suite (RFC 4568 §6.2). libsrtp2 before the
+ * fix of cisco/libsrtp#733 looks for the MKI of an incoming SRTCP packet
+ * one SRTP tag (32 bits) back from the end, inside the 80-bit tag, and
+ * refuses the packet as "unknown MKI". Every SRTCP packet of a _32 suite
+ * with an MKI must come back, on RTCP pads and muxed on an RTP pad
+ * (RFC 5761), in the 80-bit and in the 32-bit tag form. */
+GST_START_TEST (test_srtpsdes_srtcp_with_mki_under_32_suite)
+{
+  const gchar *suite_names[] = { "AES_CM_128_HMAC_SHA1_32", "AES_256_CM_HMAC_SHA1_32" };
+  const guint key_lens[] = { 30, 46 };
+
+  for (guint i = 0; i < 2 * 2 * 2; i++) {
+    gboolean mux = i & 1, tag32 = (i >> 1) & 1;
+    guint s = i >> 2;
+    g_autofree gchar *line = key_line (suite_names[s], key_lens[s], 51, "|1:4");
+    GstHarness *enc = mux ? enc_harness (line) :
+        gst_harness_new_with_padnames ("srtpsdesenc", "rtcp_sink_0", "rtcp_src_0");
+    GstHarness *dec = mux ? dec_harness (line) :
+        gst_harness_new_with_padnames ("srtpsdesdec", "rtcp_sink", "rtcp_src");
+    GstBuffer *in = create_rtcp_buffer (SSRC), *srtcp;
+    guint tag_len = tag32 ? 4 : 10;
+    GstMapInfo map;
+
+    if (!mux) {
+      g_object_set (enc->element, "crypto", line, NULL);
+      g_object_set (dec->element, "crypto", line, NULL);
+      gst_harness_set_src_caps_str (enc, "application/x-rtcp");
+      gst_harness_set_src_caps_str (dec, "application/x-srtcp");
+    }
+    g_object_set (enc->element, "srtcp-tag-32", tag32, NULL);
+    for (guint n = 0; n < 3; n++) {
+      srtcp = protect_rtcp (enc, in);
+      fail_unless_equals_uint64 (gst_buffer_get_size (srtcp), 8 + 4 + 4 + tag_len);
+      fail_unless (gst_buffer_map (srtcp, &map, GST_MAP_READ));
+      fail_unless_equals_uint64 (GST_READ_UINT32_BE (map.data + 8), 0x80000000u | (n + 1));
+      fail_unless_equals_uint64 (GST_READ_UINT32_BE (map.data + 12), 1);
+      gst_buffer_unmap (srtcp, &map);
+      fail_unless (decode_rtcp (dec, srtcp, in), "%s, %s, %u-bit tag: SRTCP packet %u refused",
+          suite_names[s], mux ? "rtcp-mux" : "RTCP pads", tag_len * 8, n);
+    }
+    fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "packets"), 3);
+    fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "srtcp-tag32"), tag32 ? 3 : 0);
+    fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "unknown-key-drops"), 0);
+    fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "auth-failures"), 0);
+    gst_buffer_unref (in);
+    gst_harness_teardown (enc);
+    gst_harness_teardown (dec);
+  }
+}
+GST_END_TEST;
+
+/* RFC 4568 §6.3.2: UNAUTHENTICATED_SRTP takes the tag off SRTP only;
+ * SRTCP keeps its 80-bit tag after the MKI (RFC 3711 §3.4), which the
+ * decoder must find although SRTP has no tag at all. */
+GST_START_TEST (test_srtpsdes_srtcp_with_mki_unauthenticated_srtp)
+{
+  g_autofree gchar *line = key_line ("AES_CM_128_HMAC_SHA1_80", 30, 53,
+      "|1:4 UNAUTHENTICATED_SRTP");
+  GstHarness *enc = gst_harness_new_with_padnames ("srtpsdesenc", "rtcp_sink_0", "rtcp_src_0");
+  GstHarness *dec = gst_harness_new_with_padnames ("srtpsdesdec", "rtcp_sink", "rtcp_src");
+  GstBuffer *in = create_rtcp_buffer (SSRC), *srtcp;
+
+  g_object_set (enc->element, "crypto", line, NULL);
+  g_object_set (dec->element, "crypto", line, NULL);
+  gst_harness_set_src_caps_str (enc, "application/x-rtcp");
+  gst_harness_set_src_caps_str (dec, "application/x-srtcp");
+  srtcp = protect_rtcp (enc, in);
+  fail_unless_equals_uint64 (gst_buffer_get_size (srtcp), 8 + 4 + 4 + 10);
+  fail_unless (decode_rtcp (dec, srtcp, in), "SRTCP packet refused");
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "packets"), 1);
+  fail_unless_equals_uint64 (stat (dec->element, SSRC, TRUE, "unknown-key-drops"), 0);
+  gst_buffer_unref (in);
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+}
+GST_END_TEST;
+
 /* RFC 7983 §7 / RFC 5389 §6: a STUN binding request on the media port
  * (liblinphone sends them as keep-alives) is dropped and counted as
  * stun-drops, not invalid-drops; 20 bytes that start like STUN but lack the
@@ -2170,6 +2248,8 @@ srtpsdes_suite (void)
   tcase_add_test (tc, test_srtpsdes_rtcp_mux_on_rtp_pad);
   tcase_add_test (tc, test_srtpsdes_srtcp_tag32_accepted_and_counted);
   tcase_add_test (tc, test_srtpsdesenc_srtcp_tag32_only_under_32_suites);
+  tcase_add_test (tc, test_srtpsdes_srtcp_with_mki_under_32_suite);
+  tcase_add_test (tc, test_srtpsdes_srtcp_with_mki_unauthenticated_srtp);
   tcase_add_test (tc, test_srtpsdesdec_stun_counted_apart_from_invalid);
   tcase_add_test (tc, test_srtpsdes_refuses_what_libsrtp_cannot_do);
   tcase_add_test (tc, test_srtpsdes_mki_two_keys_and_switch);
