@@ -877,9 +877,14 @@ build_transport (PhoneMedia *self, const SdesMediaDescription *desc, const Codec
     return FALSE;
   g_object_set (rtp_sink, "socket", self->sock.rtp, "close-socket", FALSE,
                 "sync", FALSE, "async", FALSE, NULL);
+  /* udpsink's default destination, localhost, may resolve to the other
+   * family than the socket's and fail the start: until the binding aims a
+   * sink it points at our own RTCP port (the idle one never sends). */
   g_object_set (rtcp_sink, "socket", self->sock.rtcp, "close-socket", FALSE,
+                "host", self->sock.address, "port", (gint) self->sock.rtcp_port,
                 "sync", FALSE, "async", FALSE, NULL);
   g_object_set (mux_sink, "socket", self->sock.rtp, "close-socket", FALSE,
+                "host", self->sock.address, "port", (gint) self->sock.rtcp_port,
                 "sync", FALSE, "async", FALSE, NULL);
   self->rtcp_select = select;
   self->rtcp_sinks[0] = rtcp_sink;
