@@ -603,6 +603,9 @@ sdes_call_reject (SdesCall *call, guint status, const gchar *reason, GError **er
     return FALSE;
   if (reason == NULL)
     reason = sip_status_phrase (status) ? sip_status_phrase (status) : "Rejected";
+  /* nua_respond() keeps the phrase pointer until its stack sends the
+   * response, after this returns: an interned copy outlives the caller's. */
+  reason = g_intern_string (reason);
   if (status == 488 || status == 606) {
     /* RFC 3261 §21.4.26, §21.6.4: a media refusal says why in a Warning. */
     g_autofree gchar *w = _sdes_call_warning (call, reason);
