@@ -78,24 +78,24 @@ if [ $ipv6 = no ]; then
   skip "488 and its Warning on the wire: ::1 cannot be bound here"
 else
   # Both phones on sip:[::1], media on ::1.
-  call v6 ::1 -- --duration 3
+  call v6 ::1 -- --duration 5
   good v6 && [ "$(remote_host "$work/v6.a.json")" = "::1" ] && [ "$(remote_host "$work/v6.b.json")" = "::1" ]
   ok $? "IPv6 end to end on ::1: SIP and SRTP over ::1, media authenticated both ways ($(field "$work/v6.a.json" summary packets_received) / $(field "$work/v6.b.json" summary packets_received))"
 
   # A caller with media on ::1 (SIP on 127.0.0.1) to a phone bound to
   # 127.0.0.1: the answer's c= is ::1 (the phone also listens on ::1).
-  call v6to4 127.0.0.1 -- --duration 3 --media-address ::1
+  call v6to4 127.0.0.1 -- --duration 5 --media-address ::1
   good v6to4 && [ "$(remote_host "$work/v6to4.a.json")" = "::1" ] && [ "$(remote_host "$work/v6to4.b.json")" = "::1" ]
   ok $? "IPv6 offer to a phone bound to 127.0.0.1 is answered on ::1 and the call works"
 
   # The reverse: an IPv4 offer to an answerer whose first media address is ::1.
-  call v4to6 127.0.0.1 --media-address ::1 --media-address 127.0.0.1 -- --duration 3 --media-address 127.0.0.1
+  call v4to6 127.0.0.1 --media-address ::1 --media-address 127.0.0.1 -- --duration 5 --media-address 127.0.0.1
   good v4to6 && [ "$(remote_host "$work/v4to6.a.json")" = "127.0.0.1" ] && [ "$(remote_host "$work/v4to6.b.json")" = "127.0.0.1" ]
   ok $? "IPv4 offer to an answerer with media on ::1 and 127.0.0.1 is answered on 127.0.0.1 and the call works"
 
   # No media address in the offer's family: 488 and a reason, not a call
   # whose pipeline cannot start.
-  call v6only4 127.0.0.1 --media-address 127.0.0.1 -- --duration 3 --media-address ::1
+  call v6only4 127.0.0.1 --media-address 127.0.0.1 -- --duration 5 --media-address ::1
   [ "$(cat "$work/v6only4.a.status")" = 1 ] && [ "$(cat "$work/v6only4.b.status")" = 1 ] \
     && [ "$(field "$work/v6only4.a.json" ended status)" = 488 ] \
     && field "$work/v6only4.a.json" ended reason | grep -q "Incompatible network address formats: no IPv6 media address" \
@@ -112,7 +112,7 @@ else
   timeout 20 python3 "$src/tests/examples/fake-uac.py" 127.0.0.1 "$bp" ::1 > "$work/uac.out" 2>&1
   wait $bpid
   head -n 1 "$work/uac.out" | grep -q "^SIP/2.0 488 " \
-    && grep -q '^Warning: 399 srtpsdes "Incompatible network address formats: no IPv6 media address"' "$work/uac.out"
+    && grep -q '^Warning: 399 [^ ]* "Incompatible network address formats: no IPv6 media address"' "$work/uac.out"
   ok $? "the refusal is 488 with Warning: 399 ... Incompatible network address formats ($(sed -n 2p "$work/uac.out"))"
 fi
 
