@@ -8,9 +8,12 @@
  *
  *   audiotestsrc ! audioconvert ! audioresample ! <enc> ! <pay> ! valve ! rtpbin.send_rtp_sink_0
  *   rtpbin.send_rtp_src_0  ! srtpsdesenc.rtp_sink_0  ... rtp_src_0  ! udpsink (RTP socket)
- *   rtpbin.send_rtcp_src_0 ! srtpsdesenc.rtcp_sink_0 ... rtcp_src_0 ! udpsink (RTCP socket)
+ *   rtpbin.send_rtcp_src_0 ! srtpsdesenc.rtcp_sink_0 ... rtcp_src_0 ! output-selector
+ *       ! (udpsink (RTCP socket) | udpsink (RTP socket, rtcp-mux))
  *   udpsrc (RTP socket)  ! srtpsdesdec.rtp_sink  ... rtp_src  ! rtpbin.recv_rtp_sink_0
- *   udpsrc (RTCP socket) ! srtpsdesdec.rtcp_sink ... rtcp_src ! rtpbin.recv_rtcp_sink_0
+ *       (RTCP split off here into an appsrc, RFC 5761 §4)
+ *   udpsrc (RTCP socket) ! srtpsdesdec.rtcp_sink ... rtcp_src ! funnel (+ appsrc)
+ *       ! rtpbin.recv_rtcp_sink_0
  *   rtpbin.recv_rtp_src_0_* ! <depay> ! <dec> ! audioconvert ! audioresample
  *       ! spectrum ! tee ! (wavenc ! filesink | fakesink) [+ autoaudiosink]
  *
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gst/net/gstnetaddressmeta.h>
 #include <gst/rtp/gstrtpbuffer.h>
 
 /* The received audio is analysed (and recorded) at 8 kHz mono. */
@@ -87,6 +91,7 @@ struct _PhoneMedia {
   gint rtcp_on_rtp_port;
   gint rtcp_on_rtcp_port;
   gint rtp_lost;
+  gint rtcp_source_port;   /* UDP source port of the last RTCP datagram */
   gint rtp_last_seq;       /* -1 before the first packet */
   guint32 rtp_last_ssrc;
 };
@@ -594,6 +599,23 @@ demux_rtcp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* Any datagram on our sockets that looks like RTCP (RFC 5761 §4 packet
+ * types): its source port, to tell which of the peer's sockets sent it. */
+static GstPadProbeReturn
+note_rtcp_source (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PhoneMedia *self = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstNetAddressMeta *meta = gst_buffer_get_net_address_meta (buf);
+  guint8 head[2];
+
+  if (meta != NULL && G_IS_INET_SOCKET_ADDRESS (meta->addr)
+      && gst_buffer_extract (buf, 0, head, 2) == 2 && head[1] >= 192 && head[1] <= 223)
+    g_atomic_int_set (&self->rtcp_source_port,
+                      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (meta->addr)));
+  return GST_PAD_PROBE_OK;
+}
+
 /* RTP reaching rtpbin (authenticated on a secure call): a sequence number
  * jump of one SSRC counts the packets missing in between (RFC 3550 §A.3);
  * a new SSRC starts over. */
@@ -910,6 +932,8 @@ build_transport (PhoneMedia *self, const SdesMediaDescription *desc, const Codec
   if (!link_pads (app, "src", funnel, "sink_%u", error)
       || !link_pads (funnel, "src", self->rtpbin, "recv_rtcp_sink_0", error))
     return FALSE;
+  add_probe (rtp_src, "src", note_rtcp_source, self);
+  add_probe (rtcp_src, "src", note_rtcp_source, self);
   udp[0] = rtp_sink;
   udp[1] = select;
   udp[2] = rtp_src;
@@ -1086,6 +1110,14 @@ phone_media_get_rtcp_ports (PhoneMedia *self, guint *on_rtp_port, guint *on_rtcp
   g_return_if_fail (PHONE_IS_MEDIA (self));
   *on_rtp_port = (guint) g_atomic_int_get (&self->rtcp_on_rtp_port);
   *on_rtcp_port = (guint) g_atomic_int_get (&self->rtcp_on_rtcp_port);
+}
+
+/* The UDP source port of the last RTCP packet received (0: none yet). */
+guint
+phone_media_get_rtcp_source_port (PhoneMedia *self)
+{
+  g_return_val_if_fail (PHONE_IS_MEDIA (self), 0);
+  return (guint) g_atomic_int_get (&self->rtcp_source_port);
 }
 
 /* RTP packets missing from the received sequence (gaps of one SSRC). */

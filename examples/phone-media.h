@@ -34,6 +34,7 @@ void phone_media_get_stats (PhoneMedia *self, SdesMediaStats *stats);
 gdouble phone_media_get_dominant_frequency (PhoneMedia *self);
 void phone_media_get_rtcp_ports (PhoneMedia *self, guint *on_rtp_port, guint *on_rtcp_port);
 guint phone_media_get_rtp_lost (PhoneMedia *self);
+guint phone_media_get_rtcp_source_port (PhoneMedia *self);
 gboolean phone_media_stop (PhoneMedia *self);
 
 G_END_DECLS

@@ -19,7 +19,8 @@
  *   `add-crypto` for each further fork's early media, `clear-crypto` and
  *   the winner's key once a 2xx decides the fork;
  * - #SdesMediaBinding:rtp-sink / #SdesMediaBinding:rtcp-sink (udpsink or
- *   anything with `host` and `port`): the peer's address and ports;
+ *   anything with `host` and `port`): the peer's address and ports, again
+ *   when a re-INVITE adds or drops rtcp-mux (#SdesMediaBinding:rtcp-mux);
  * - #SdesMediaBinding:valve (valve): `drop` while the call is on hold or
  *   has no destination.
  *
