@@ -581,11 +581,9 @@ sdes_call_accept (SdesCall *call, GError **error)
  * sdes_call_reject:
  * @call: an incoming #SdesCall
  * @status: a final SIP status, 300..699 (e.g. 486, 603)
- * @reason: (nullable): the reason phrase; %NULL for the standard one
+ * @reason: (nullable): the reason phrase; %NULL for the standard one. A 488
+ *   or 606 also carries it in a Warning header (399, RFC 3261 §20.43).
  * @error: return location for a #GError
- *
- * A 488 or 606 also carries @reason in a Warning header (399, RFC 3261
- * §20.43), so the peer learns why its media were refused.
  *
  * Errors: %SDES_AGENT_ERROR_WRONG_STATE.
  *
