@@ -8,9 +8,12 @@
  *
  *   audiotestsrc ! audioconvert ! audioresample ! <enc> ! <pay> ! valve ! rtpbin.send_rtp_sink_0
  *   rtpbin.send_rtp_src_0  ! srtpsdesenc.rtp_sink_0  ... rtp_src_0  ! udpsink (RTP socket)
- *   rtpbin.send_rtcp_src_0 ! srtpsdesenc.rtcp_sink_0 ... rtcp_src_0 ! udpsink (RTCP socket)
+ *   rtpbin.send_rtcp_src_0 ! srtpsdesenc.rtcp_sink_0 ... rtcp_src_0 ! output-selector
+ *       ! (udpsink (RTCP socket) | udpsink (RTP socket, rtcp-mux))
  *   udpsrc (RTP socket)  ! srtpsdesdec.rtp_sink  ... rtp_src  ! rtpbin.recv_rtp_sink_0
- *   udpsrc (RTCP socket) ! srtpsdesdec.rtcp_sink ... rtcp_src ! rtpbin.recv_rtcp_sink_0
+ *       (RTCP split off here into an appsrc, RFC 5761 §4)
+ *   udpsrc (RTCP socket) ! srtpsdesdec.rtcp_sink ... rtcp_src ! funnel (+ appsrc)
+ *       ! rtpbin.recv_rtcp_sink_0
  *   rtpbin.recv_rtp_src_0_* ! <depay> ! <dec> ! audioconvert ! audioresample
  *       ! spectrum ! tee ! (wavenc ! filesink | fakesink) [+ autoaudiosink]
  *
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gst/net/gstnetaddressmeta.h>
 #include <gst/rtp/gstrtpbuffer.h>
 
 /* The received audio is analysed (and recorded) at 8 kHz mono. */
@@ -32,10 +36,19 @@
 /* spectrum's FFT has 2 * (bands - 1) points: 400 bands are ~10 Hz apart. */
 #define SPECTRUM_BANDS 400
 
+/* The RTP/RTCP sockets of one address family. */
+typedef struct {
+  gchar *address;
+  GSocket *rtp;
+  GSocket *rtcp;
+  guint rtp_port;
+  guint rtcp_port;
+} MediaSockets;
+
 struct _PhoneMedia {
   GObject parent;
 
-  gchar *address;
+  gchar *alt_address;     /* the other address family's media address */
   gdouble tone;
   gchar *record_location;
   gboolean play;
@@ -45,16 +58,16 @@ struct _PhoneMedia {
   gboolean rtcp_mux;      /* offer RTCP on the RTP port (RFC 5761) */
   guint port_min, port_max;
 
-  GSocket *rtp_socket;
-  GSocket *rtcp_socket;
-  guint rtp_port;
-  guint rtcp_port;
+  MediaSockets sock;       /* the family the call uses */
+  MediaSockets other;      /* the other family, when alt-address is bound */
 
   SdesMediaBinding *binding;
   GstElement *pipeline;
   GstElement *rtpbin;
   GstElement *recv_head;  /* first element after rtpbin's recv pad */
-  GstElement *mux_rtcp_src; /* appsrc feeding demuxed RTCP (rtcp-mux only) */
+  GstElement *mux_rtcp_src; /* appsrc feeding RTCP demuxed from the RTP port */
+  GstElement *rtcp_select;  /* output-selector: RTCP out by the RTCP or RTP socket */
+  GstElement *rtcp_sinks[2]; /* udpsinks on the RTCP socket and on the RTP socket */
   GstBus *bus;
   gulong bus_handler;
   gboolean secure;
@@ -72,6 +85,15 @@ struct _PhoneMedia {
   gint plain_rtcp_sent;
   gint plain_rtcp_received;
   gint plain_invalid;
+  /* RTCP received (authenticated on a secure call) by port, and RTP
+   * sequence gaps seen by the receiver (RFC 3550 §A.3 "expected" minus
+   * received, for one SSRC). */
+  gint rtcp_on_rtp_port;
+  gint rtcp_on_rtcp_port;
+  gint rtp_lost;
+  gint rtcp_source_port;   /* UDP source port of the last RTCP datagram */
+  gint rtp_last_seq;       /* -1 before the first packet */
+  guint32 rtp_last_ssrc;
 };
 
 G_DEFINE_FINAL_TYPE (PhoneMedia, phone_media, G_TYPE_OBJECT)
@@ -87,6 +109,7 @@ enum {
   PROP_RTP_PORT_MIN,
   PROP_RTP_PORT_MAX,
   PROP_RTCP_MUX,
+  PROP_ALT_ADDRESS,
   N_PROPS
 };
 
@@ -94,6 +117,8 @@ static GParamSpec *props[N_PROPS];
 
 static void on_first_media (SdesMediaBinding *binding, SdesMediaDescription *desc,
                             PhoneMedia *self);
+static void on_rtcp_mux_changed (SdesMediaBinding *binding, GParamSpec *pspec,
+                                 PhoneMedia *self);
 
 static void
 phone_media_init (PhoneMedia *self)
@@ -101,8 +126,10 @@ phone_media_init (PhoneMedia *self)
   self->tone = 440.0;
   self->codecs = g_strsplit ("PCMU,PCMA,OPUS", ",", -1);
   self->payload_type = -1;
+  self->rtp_last_seq = -1;
   self->binding = sdes_media_binding_new ();
   g_signal_connect (self->binding, "first-media", G_CALLBACK (on_first_media), self);
+  g_signal_connect (self->binding, "notify::rtcp-mux", G_CALLBACK (on_rtcp_mux_changed), self);
 }
 
 static void
@@ -112,8 +139,10 @@ phone_media_dispose (GObject *object)
 
   phone_media_stop (self);
   g_clear_object (&self->binding);
-  g_clear_object (&self->rtp_socket);
-  g_clear_object (&self->rtcp_socket);
+  g_clear_object (&self->sock.rtp);
+  g_clear_object (&self->sock.rtcp);
+  g_clear_object (&self->other.rtp);
+  g_clear_object (&self->other.rtcp);
   G_OBJECT_CLASS (phone_media_parent_class)->dispose (object);
 }
 
@@ -122,7 +151,9 @@ phone_media_finalize (GObject *object)
 {
   PhoneMedia *self = PHONE_MEDIA (object);
 
-  g_free (self->address);
+  g_free (self->sock.address);
+  g_free (self->other.address);
+  g_free (self->alt_address);
   g_free (self->record_location);
   g_free (self->plaintext_dump);
   g_strfreev (self->codecs);
@@ -164,6 +195,10 @@ phone_media_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_RTCP_MUX:
       self->rtcp_mux = g_value_get_boolean (value);
       break;
+    case PROP_ALT_ADDRESS:
+      g_free (self->alt_address);
+      self->alt_address = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -191,7 +226,7 @@ phone_media_get_property (GObject *object, guint prop_id, GValue *value, GParamS
       g_value_set_boxed (value, self->codecs);
       break;
     case PROP_RTP_PORT:
-      g_value_set_uint (value, self->rtp_port);
+      g_value_set_uint (value, self->sock.rtp_port);
       break;
     case PROP_RTP_PORT_MIN:
       g_value_set_uint (value, self->port_min);
@@ -201,6 +236,9 @@ phone_media_get_property (GObject *object, guint prop_id, GValue *value, GParamS
       break;
     case PROP_RTCP_MUX:
       g_value_set_boolean (value, self->rtcp_mux);
+      break;
+    case PROP_ALT_ADDRESS:
+      g_value_set_string (value, self->alt_address);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -241,9 +279,15 @@ phone_media_class_init (PhoneMediaClass *klass)
       "Highest RTP port prepare() may bind (0: rtp-port-min)", 0, 65534, 0, rw);
   /* RFC 5761: a=rtcp-mux offered; the RTCP port (RTP port + 1, the RFC
    * 3550 default, so no a=rtcp) is still bound for a peer that declines.
-   * The first negotiation decides for the call. */
+   * A re-INVITE may add or drop it (SdesMediaBinding:rtcp-mux). */
   props[PROP_RTCP_MUX] = g_param_spec_boolean ("rtcp-mux", NULL,
       "Offer/accept RTP and RTCP on one port (RFC 5761)", FALSE, rw);
+  /* A second media address in the other address family (IPv6 beside an
+   * IPv4 address, or the reverse): prepare() binds it too, and
+   * prepare_for_peer() answers an offer from that family on it, so the c=
+   * we write is always an address we receive on, in the peer's family. */
+  props[PROP_ALT_ADDRESS] = g_param_spec_string ("alt-address", NULL,
+      "Media address in the other IP family (NULL: one family only)", NULL, rw);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -254,7 +298,7 @@ phone_media_new (const gchar *address)
 
   g_return_val_if_fail (address != NULL, NULL);
   self = g_object_new (PHONE_TYPE_MEDIA, NULL);
-  self->address = g_strdup (address);
+  self->sock.address = g_strdup (address);
   return self;
 }
 
@@ -322,7 +366,7 @@ socket_port (GSocket *sock)
 
 /* RTP on @port (0: the kernel's choice), RTCP on the next port. */
 static gboolean
-bind_pair (PhoneMedia *self, GInetAddress *inet, guint port, GError **error)
+bind_pair (MediaSockets *ms, GInetAddress *inet, guint port, GError **error)
 {
   g_autoptr (GSocket) rtp = bind_udp (inet, port, error);
 
@@ -331,66 +375,80 @@ bind_pair (PhoneMedia *self, GInetAddress *inet, guint port, GError **error)
   port = socket_port (rtp);
   if (port % 2 != 0 || port >= 65535)
     return TRUE;   /* not a usable pair: the caller tries another */
-  self->rtcp_socket = bind_udp (inet, port + 1, NULL);
-  if (self->rtcp_socket != NULL) {
-    self->rtp_socket = g_steal_pointer (&rtp);
-    self->rtp_port = port;
-    self->rtcp_port = port + 1;
+  ms->rtcp = bind_udp (inet, port + 1, NULL);
+  if (ms->rtcp != NULL) {
+    ms->rtp = g_steal_pointer (&rtp);
+    ms->rtp_port = port;
+    ms->rtcp_port = port + 1;
   }
   return TRUE;
 }
 
-/* An even RTP port and the next odd RTCP port (RFC 3550 §11), in
- * [port_min, port_max] when given, else wherever the kernel puts them. */
+/* An even RTP port and the next odd RTCP port (RFC 3550 §11) on
+ * @ms->address, in [port_min, port_max] when given, else wherever the
+ * kernel puts them. */
 static gboolean
-bind_sockets (PhoneMedia *self, GInetAddress *inet, GError **error)
+bind_sockets (PhoneMedia *self, MediaSockets *ms, GError **error)
 {
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (ms->address);
   guint max = self->port_max ? self->port_max : self->port_min;
 
+  if (inet == NULL) {
+    g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_SOCKET,
+                 "'%s' is not an IP address", ms->address);
+    return FALSE;
+  }
+  if (ms->rtp != NULL)
+    return TRUE;
   if (self->port_min == 0) {
-    for (guint attempt = 0; attempt < 50 && self->rtp_socket == NULL; attempt++)
-      if (!bind_pair (self, inet, 0, error))
+    for (guint attempt = 0; attempt < 50 && ms->rtp == NULL; attempt++)
+      if (!bind_pair (ms, inet, 0, error))
         return FALSE;
   } else {
-    for (guint port = self->port_min + self->port_min % 2; port <= max && self->rtp_socket == NULL;
+    for (guint port = self->port_min + self->port_min % 2; port <= max && ms->rtp == NULL;
          port += 2)
-      bind_pair (self, inet, port, NULL);
+      bind_pair (ms, inet, port, NULL);
   }
-  if (self->rtp_socket != NULL)
+  if (ms->rtp != NULL)
     return TRUE;
   if (self->port_min == 0)
     g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_SOCKET,
-                 "no free even/odd UDP port pair on %s", self->address);
+                 "no free even/odd UDP port pair on %s", ms->address);
   else
     g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_SOCKET,
                  "no free even/odd UDP port pair for RTP in %u-%u on %s (RTCP is RTP + 1)",
-                 self->port_min, max, self->address);
+                 self->port_min, max, ms->address);
   return FALSE;
 }
 
-/* Binds the sockets and describes what the pipeline can do: one audio
+static gboolean
+is_unspecified_address (const gchar *address)
+{
+  return strcmp (address, "0.0.0.0") == 0 || strcmp (address, "::") == 0;
+}
+
+static GSocketFamily
+address_family (const gchar *address)
+{
+  g_autoptr (GInetAddress) inet = address ? g_inet_address_new_from_string (address) : NULL;
+
+  return inet ? g_inet_address_get_family (inet) : G_SOCKET_FAMILY_INVALID;
+}
+
+/* What the pipeline can do, on the sockets of the family in use: one audio
  * stream offering the codecs of the codecs property that are installed. */
 SdesLocalMedia *
-phone_media_prepare (PhoneMedia *self, GError **error)
+phone_media_describe (PhoneMedia *self, GError **error)
 {
-  g_autoptr (GInetAddress) inet = NULL;
   g_autoptr (SdesLocalMedia) local = NULL;
   guint stream;
 
   g_return_val_if_fail (PHONE_IS_MEDIA (self), NULL);
+  g_return_val_if_fail (self->sock.rtp != NULL, NULL);
 
-  inet = g_inet_address_new_from_string (self->address);
-  if (inet == NULL) {
-    g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_SOCKET,
-                 "'%s' is not an IP address", self->address);
-    return NULL;
-  }
-  if (self->rtp_socket == NULL && !bind_sockets (self, inet, error))
-    return NULL;
-
-  local = sdes_local_media_new (self->address);
-  stream = sdes_local_media_add_stream (local, SDES_MEDIA_TYPE_AUDIO, self->rtp_port);
-  sdes_local_media_set_rtcp (local, stream, self->rtcp_port, self->rtcp_mux);
+  local = sdes_local_media_new (self->sock.address);
+  stream = sdes_local_media_add_stream (local, SDES_MEDIA_TYPE_AUDIO, self->sock.rtp_port);
+  sdes_local_media_set_rtcp (local, stream, self->sock.rtcp_port, self->rtcp_mux);
   for (gchar **c = self->codecs; c && *c; c++) {
     const CodecElements *ce = codec_by_name (*c);
     GstElementFactory *f;
@@ -410,6 +468,59 @@ phone_media_prepare (PhoneMedia *self, GError **error)
                                 ce->clock_rate, ce->channels, NULL);
   }
   return g_steal_pointer (&local);
+}
+
+/* Binds the sockets (of alt-address too) and describes the media on the
+ * main address. */
+SdesLocalMedia *
+phone_media_prepare (PhoneMedia *self, GError **error)
+{
+  g_return_val_if_fail (PHONE_IS_MEDIA (self), NULL);
+
+  if (!bind_sockets (self, &self->sock, error))
+    return NULL;
+  if (self->alt_address && self->other.rtp == NULL) {
+    if (address_family (self->alt_address) == address_family (self->sock.address)) {
+      g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_SOCKET,
+                   "the media addresses %s and %s are of the same IP family",
+                   self->sock.address, self->alt_address);
+      return NULL;
+    }
+    g_free (self->other.address);
+    self->other.address = g_strdup (self->alt_address);
+    if (!bind_sockets (self, &self->other, error))
+      return NULL;
+  }
+  return phone_media_describe (self, error);
+}
+
+/* An offer's c= is @peer_address: the media move to the sockets of its
+ * family (when alt-address is that family) and are described there, so
+ * that the answer's c= is an address we receive on and the peer can
+ * reach. Before the first media only. */
+SdesLocalMedia *
+phone_media_prepare_for_peer (PhoneMedia *self, const gchar *peer_address, GError **error)
+{
+  GSocketFamily want = address_family (peer_address);
+
+  g_return_val_if_fail (PHONE_IS_MEDIA (self), NULL);
+  g_return_val_if_fail (self->sock.rtp != NULL && self->pipeline == NULL, NULL);
+
+  if (want != address_family (self->sock.address) && self->other.rtp != NULL
+      && want == address_family (self->other.address)) {
+    MediaSockets swap = self->sock;
+
+    self->sock = self->other;
+    self->other = swap;
+  }
+  if (want != address_family (self->sock.address)) {
+    g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_SOCKET,
+                 "the peer's media address %s is %s and this phone has media on %s only",
+                 peer_address ? peer_address : "(none)",
+                 want == G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4", self->sock.address);
+    return NULL;
+  }
+  return phone_media_describe (self, error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -483,8 +594,55 @@ demux_rtcp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   if (gst_buffer_extract (buf, 0, head, 2) != 2 || (head[0] & 0xc0) != 0x80 ||
       head[1] < 192 || head[1] > 223 || gst_buffer_get_size (buf) < 8)
     return GST_PAD_PROBE_OK;
+  g_atomic_int_inc (&self->rtcp_on_rtp_port);
   g_signal_emit_by_name (self->mux_rtcp_src, "push-buffer", buf, &ret);
   return GST_PAD_PROBE_DROP;
+}
+
+/* Any datagram on our sockets that looks like RTCP (RFC 5761 §4 packet
+ * types): its source port, to tell which of the peer's sockets sent it. */
+static GstPadProbeReturn
+note_rtcp_source (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PhoneMedia *self = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstNetAddressMeta *meta = gst_buffer_get_net_address_meta (buf);
+  guint8 head[2];
+
+  if (meta != NULL && G_IS_INET_SOCKET_ADDRESS (meta->addr)
+      && gst_buffer_extract (buf, 0, head, 2) == 2 && head[1] >= 192 && head[1] <= 223)
+    g_atomic_int_set (&self->rtcp_source_port,
+                      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (meta->addr)));
+  return GST_PAD_PROBE_OK;
+}
+
+/* RTP reaching rtpbin (authenticated on a secure call): a sequence number
+ * jump of one SSRC counts the packets missing in between (RFC 3550 §A.3);
+ * a new SSRC starts over. */
+static GstPadProbeReturn
+count_rtp_gaps (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PhoneMedia *self = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint16 seq;
+  guint32 ssrc;
+  gint last;
+
+  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  last = self->rtp_last_seq;   /* one streaming thread: udpsrc's */
+  if (last >= 0 && ssrc == self->rtp_last_ssrc) {
+    guint16 jump = (guint16) (seq - (guint16) last);
+
+    if (jump > 1 && jump < 3000)
+      g_atomic_int_add (&self->rtp_lost, jump - 1);
+  }
+  self->rtp_last_seq = seq;
+  self->rtp_last_ssrc = ssrc;
+  return GST_PAD_PROBE_OK;
 }
 
 static void
@@ -493,6 +651,31 @@ add_probe (GstElement *element, const gchar *pad_name, GstPadProbeCallback cb, P
   g_autoptr (GstPad) pad = gst_element_get_static_pad (element, pad_name);
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cb, self, NULL);
+}
+
+/* RTCP out by the RTP socket (@mux, RFC 5761) or the RTCP socket; the
+ * binding aims the udpsink in use at the peer's RTCP port next. */
+static void
+select_rtcp_path (PhoneMedia *self, gboolean mux)
+{
+  GstElement *sink = self->rtcp_sinks[mux ? 1 : 0];
+  g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
+  g_autoptr (GstPad) src = gst_pad_get_peer (sink_pad);
+
+  g_object_set (self->rtcp_select, "active-pad", src, NULL);
+  g_object_set (self->binding, "rtcp-sink", sink, NULL);
+}
+
+/* Main context: a re-INVITE added or dropped a=rtcp-mux. RTP is not
+ * touched; SRTCP keeps its key and index (same srtpsdesenc stream). */
+static void
+on_rtcp_mux_changed (SdesMediaBinding *binding, GParamSpec *pspec, PhoneMedia *self)
+{
+  gboolean mux = FALSE;
+
+  g_object_get (binding, "rtcp-mux", &mux, NULL);
+  if (self->rtcp_select != NULL)
+    select_rtcp_path (self, mux);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -694,47 +877,69 @@ build_receiver (PhoneMedia *self, const CodecElements *codec, GError **error)
   return TRUE;
 }
 
-/* udpsinks and sources on our sockets. With rtcp-mux, RTCP leaves by the RTP
- * socket (RFC 5761 §5.1.3) and comes out of the RTP path into an appsrc. */
+/* udpsinks and sources on our sockets. RTCP leaves by an output-selector:
+ * to a udpsink on the RTCP socket, or with rtcp-mux to one on the RTP socket
+ * (RFC 5761 §5.1.3). RTCP arriving on the RTP port is split off the RTP
+ * path (RFC 5761 §4) into an appsrc, funnelled with what the RTCP socket
+ * receives: both paths exist for the whole call, so a re-INVITE that adds
+ * or drops a=rtcp-mux only switches the selector (on_rtcp_mux_changed).
+ * udp[]: RTP sink, RTCP selector, RTP source, RTCP source, appsrc, funnel. */
 static gboolean
 build_transport (PhoneMedia *self, const SdesMediaDescription *desc, const CodecElements *codec,
                  GstElement **udp, GError **error)
 {
-  GstElement *rtp_sink = make (self, "udpsink", error), *rtcp_sink = make (self, "udpsink", error);
-  GstElement *rtp_src = make (self, "udpsrc", error);
-  GstElement *rtcp_src = make (self, desc->rtcp_mux ? "appsrc" : "udpsrc", error);
-  g_autoptr (GstCaps) rtp_caps = NULL, rtcp_caps = NULL;
+  GstElement *rtp_sink = make (self, "udpsink", error), *select = make (self, "output-selector", error);
+  GstElement *rtcp_sink = make (self, "udpsink", error), *mux_sink = make (self, "udpsink", error);
+  GstElement *rtp_src = make (self, "udpsrc", error), *rtcp_src = make (self, "udpsrc", error);
+  GstElement *app = make (self, "appsrc", error), *funnel = make (self, "funnel", error);
+  g_autoptr (GstCaps) rtp_caps = NULL, rtcp_caps = NULL, plain_rtcp = NULL;
 
-  if (rtcp_src == NULL)
+  if (funnel == NULL || !link_pads (select, "src_%u", rtcp_sink, "sink", error)
+      || !link_pads (select, "src_%u", mux_sink, "sink", error))
     return FALSE;
-  g_object_set (rtp_sink, "socket", self->rtp_socket, "close-socket", FALSE,
+  g_object_set (rtp_sink, "socket", self->sock.rtp, "close-socket", FALSE,
                 "sync", FALSE, "async", FALSE, NULL);
-  g_object_set (rtcp_sink, "socket", desc->rtcp_mux ? self->rtp_socket : self->rtcp_socket,
-                "close-socket", FALSE, "sync", FALSE, "async", FALSE, NULL);
+  /* udpsink's default destination, localhost, may resolve to the other
+   * family than the socket's and fail the start: until the binding aims a
+   * sink it points at our own RTCP port (the idle one never sends). */
+  g_object_set (rtcp_sink, "socket", self->sock.rtcp, "close-socket", FALSE,
+                "host", self->sock.address, "port", (gint) self->sock.rtcp_port,
+                "sync", FALSE, "async", FALSE, NULL);
+  g_object_set (mux_sink, "socket", self->sock.rtp, "close-socket", FALSE,
+                "host", self->sock.address, "port", (gint) self->sock.rtcp_port,
+                "sync", FALSE, "async", FALSE, NULL);
+  self->rtcp_select = select;
+  self->rtcp_sinks[0] = rtcp_sink;
+  self->rtcp_sinks[1] = mux_sink;
+  select_rtcp_path (self, desc->rtcp_mux);
   rtp_caps = gst_caps_new_simple (self->secure ? "application/x-srtp" : "application/x-rtp",
                                   "media", G_TYPE_STRING, "audio",
                                   "clock-rate", G_TYPE_INT, (gint) codec->clock_rate,
                                   "encoding-name", G_TYPE_STRING, codec->encoding,
                                   "payload", G_TYPE_INT, desc->payload_type, NULL);
-  g_object_set (rtp_src, "socket", self->rtp_socket, "close-socket", FALSE, "caps", rtp_caps, NULL);
-  if (desc->rtcp_mux) {
-    /* Plaintext RTCP: it joins after srtpsdesdec on a secure call. */
-    rtcp_caps = gst_caps_new_empty_simple ("application/x-rtcp");
-    self->mux_rtcp_src = rtcp_src;
-    g_object_set (rtcp_src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
-                  "caps", rtcp_caps, NULL);
-  } else {
-    rtcp_caps = gst_caps_new_empty_simple (self->secure ? "application/x-srtcp" : "application/x-rtcp");
-    g_object_set (rtcp_src, "socket", self->rtcp_socket, "close-socket", FALSE, "caps", rtcp_caps,
-                  NULL);
-  }
+  g_object_set (rtp_src, "socket", self->sock.rtp, "close-socket", FALSE, "caps", rtp_caps, NULL);
+  /* Plaintext RTCP: demuxed after srtpsdesdec on a secure call. */
+  plain_rtcp = gst_caps_new_empty_simple ("application/x-rtcp");
+  self->mux_rtcp_src = app;
+  g_object_set (app, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
+                "caps", plain_rtcp, NULL);
+  rtcp_caps = gst_caps_new_empty_simple (self->secure ? "application/x-srtcp" : "application/x-rtcp");
+  g_object_set (rtcp_src, "socket", self->sock.rtcp, "close-socket", FALSE, "caps", rtcp_caps,
+                NULL);
   add_counter (rtp_sink, "sink", &self->plain_sent);
-  add_counter (rtcp_sink, "sink", &self->plain_rtcp_sent);
-  g_object_set (self->binding, "rtp-sink", rtp_sink, "rtcp-sink", rtcp_sink, NULL);
+  add_counter (select, "sink", &self->plain_rtcp_sent);
+  g_object_set (self->binding, "rtp-sink", rtp_sink, NULL);
+  if (!link_pads (app, "src", funnel, "sink_%u", error)
+      || !link_pads (funnel, "src", self->rtpbin, "recv_rtcp_sink_0", error))
+    return FALSE;
+  add_probe (rtp_src, "src", note_rtcp_source, self);
+  add_probe (rtcp_src, "src", note_rtcp_source, self);
   udp[0] = rtp_sink;
-  udp[1] = rtcp_sink;
+  udp[1] = select;
   udp[2] = rtp_src;
   udp[3] = rtcp_src;
+  udp[4] = app;
+  udp[5] = funnel;
   return TRUE;
 }
 
@@ -750,17 +955,17 @@ link_secure (PhoneMedia *self, GstElement **udp, GError **error)
       || !link_pads (self->rtpbin, "send_rtcp_src_0", enc, "rtcp_sink_0", error)
       || !link_pads (enc, "rtcp_src_0", udp[1], "sink", error)
       || !link_pads (udp[2], "src", dec, "rtp_sink", error)
-      || !link_pads (dec, "rtp_src", self->rtpbin, "recv_rtp_sink_0", error))
+      || !link_pads (dec, "rtp_src", self->rtpbin, "recv_rtp_sink_0", error)
+      || !link_pads (udp[3], "src", dec, "rtcp_sink", error)
+      || !link_pads (dec, "rtcp_src", udp[5], "sink_%u", error))
     return FALSE;
   g_object_set (self->binding, "encoder", enc, "decoder", dec, NULL);
-  if (self->mux_rtcp_src) {
-    /* srtpsdesdec authenticates SRTCP arriving on its RTP pad (RFC 5761 §4
-     * payload types) and passes it on with the RTP: split it there. */
-    add_probe (dec, "rtp_src", demux_rtcp, self);
-    return link_pads (udp[3], "src", self->rtpbin, "recv_rtcp_sink_0", error);
-  }
-  return link_pads (udp[3], "src", dec, "rtcp_sink", error)
-      && link_pads (dec, "rtcp_src", self->rtpbin, "recv_rtcp_sink_0", error);
+  /* srtpsdesdec authenticates SRTCP arriving on its RTP pad (RFC 5761 §4
+   * payload types) and passes it on with the RTP: split it there. */
+  add_probe (dec, "rtp_src", demux_rtcp, self);
+  add_probe (dec, "rtp_src", count_rtp_gaps, self);
+  add_counter (dec, "rtcp_src", &self->rtcp_on_rtcp_port);
+  return TRUE;
 }
 
 /* RTP-only fallback: no SRTP element in the path at all. */
@@ -770,12 +975,13 @@ link_plain (PhoneMedia *self, GstElement **udp, GError **error)
   if (!link_pads (self->rtpbin, "send_rtp_src_0", udp[0], "sink", error)
       || !link_pads (self->rtpbin, "send_rtcp_src_0", udp[1], "sink", error)
       || !link_pads (udp[2], "src", self->rtpbin, "recv_rtp_sink_0", error)
-      || !link_pads (udp[3], "src", self->rtpbin, "recv_rtcp_sink_0", error))
+      || !link_pads (udp[3], "src", udp[5], "sink_%u", error))
     return FALSE;
   /* Probes run in the order they were added: RTCP leaves first. */
-  if (self->mux_rtcp_src)
-    add_probe (udp[2], "src", demux_rtcp, self);
+  add_probe (udp[2], "src", demux_rtcp, self);
   add_probe (udp[2], "src", drop_invalid_rtp, self);
+  add_probe (udp[2], "src", count_rtp_gaps, self);
+  add_counter (udp[3], "src", &self->rtcp_on_rtcp_port);
   return TRUE;
 }
 
@@ -783,13 +989,20 @@ static gboolean
 build_pipeline (PhoneMedia *self, const SdesMediaDescription *desc, GError **error)
 {
   const CodecElements *codec = codec_by_name (desc->encoding_name);
-  GstElement *udp[4];   /* RTP sink, RTCP sink, RTP source, RTCP source */
+  GstElement *udp[6];   /* see build_transport() */
   GstElement *valve;
 
   if (codec == NULL || desc->clock_rate != codec->clock_rate) {
     g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_UNSUPPORTED,
                  "the phone plays PCMU/8000, PCMA/8000 and opus/48000, not %s/%u",
                  desc->encoding_name ? desc->encoding_name : "(none)", desc->clock_rate);
+    return FALSE;
+  }
+  if (desc->remote_address && !is_unspecified_address (desc->remote_address)
+      && address_family (desc->remote_address) != address_family (self->sock.address)) {
+    g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_SOCKET,
+                 "the peer's media address %s and ours (%s) are of different IP families",
+                 desc->remote_address, self->sock.address);
     return FALSE;
   }
   self->secure = desc->secure;
@@ -807,7 +1020,7 @@ build_pipeline (PhoneMedia *self, const SdesMediaDescription *desc, GError **err
       || !build_transport (self, desc, codec, udp, error)
       || !(self->secure ? link_secure (self, udp, error) : link_plain (self, udp, error)))
     return FALSE;
-  add_counter (self->rtpbin, "recv_rtcp_sink_0", &self->plain_rtcp_received);
+  add_counter (udp[5], "src", &self->plain_rtcp_received);
   g_signal_connect (self->rtpbin, "pad-added", G_CALLBACK (on_recv_pad_added), self);
   g_signal_connect (self->rtpbin, "request-pt-map", G_CALLBACK (on_request_pt_map), self);
 
@@ -889,6 +1102,32 @@ phone_media_get_stats (PhoneMedia *self, SdesMediaStats *stats)
   }
 }
 
+/* RTCP packets received (authenticated on a secure call) on the RTP port
+ * (rtcp-mux) and on the RTCP port. */
+void
+phone_media_get_rtcp_ports (PhoneMedia *self, guint *on_rtp_port, guint *on_rtcp_port)
+{
+  g_return_if_fail (PHONE_IS_MEDIA (self));
+  *on_rtp_port = (guint) g_atomic_int_get (&self->rtcp_on_rtp_port);
+  *on_rtcp_port = (guint) g_atomic_int_get (&self->rtcp_on_rtcp_port);
+}
+
+/* The UDP source port of the last RTCP packet received (0: none yet). */
+guint
+phone_media_get_rtcp_source_port (PhoneMedia *self)
+{
+  g_return_val_if_fail (PHONE_IS_MEDIA (self), 0);
+  return (guint) g_atomic_int_get (&self->rtcp_source_port);
+}
+
+/* RTP packets missing from the received sequence (gaps of one SSRC). */
+guint
+phone_media_get_rtp_lost (PhoneMedia *self)
+{
+  g_return_val_if_fail (PHONE_IS_MEDIA (self), 0);
+  return (guint) g_atomic_int_get (&self->rtp_lost);
+}
+
 /* The strongest frequency (Hz, ~10 Hz resolution, 100..3000 Hz) of the
  * last full second of received audio; 0 before a second came in. */
 gdouble
@@ -931,7 +1170,8 @@ teardown (PhoneMedia *self)
     fclose (self->plaintext_file);
     self->plaintext_file = NULL;
   }
-  self->rtpbin = self->recv_head = self->mux_rtcp_src = NULL;
+  self->rtpbin = self->recv_head = self->mux_rtcp_src = self->rtcp_select = NULL;
+  self->rtcp_sinks[0] = self->rtcp_sinks[1] = NULL;
   gst_clear_object (&self->bus);
   gst_clear_object (&self->pipeline);
   return finished;

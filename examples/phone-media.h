@@ -22,6 +22,9 @@ G_DECLARE_FINAL_TYPE (PhoneMedia, phone_media, PHONE, MEDIA, GObject)
 
 PhoneMedia *phone_media_new (const gchar *address);
 SdesLocalMedia *phone_media_prepare (PhoneMedia *self, GError **error);
+SdesLocalMedia *phone_media_describe (PhoneMedia *self, GError **error);
+SdesLocalMedia *phone_media_prepare_for_peer (PhoneMedia *self, const gchar *peer_address,
+                                              GError **error);
 SdesMediaBinding *phone_media_get_binding (PhoneMedia *self);
 void phone_media_attach_call (PhoneMedia *self, SdesCall *call);
 gboolean phone_media_apply (PhoneMedia *self, GPtrArray *media, GError **error);
@@ -29,6 +32,9 @@ gboolean phone_media_add_early (PhoneMedia *self, const gchar *dialog_tag, GPtrA
                                 GError **error);
 void phone_media_get_stats (PhoneMedia *self, SdesMediaStats *stats);
 gdouble phone_media_get_dominant_frequency (PhoneMedia *self);
+void phone_media_get_rtcp_ports (PhoneMedia *self, guint *on_rtp_port, guint *on_rtcp_port);
+guint phone_media_get_rtp_lost (PhoneMedia *self);
+guint phone_media_get_rtcp_source_port (PhoneMedia *self);
 gboolean phone_media_stop (PhoneMedia *self);
 
 G_END_DECLS

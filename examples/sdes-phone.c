@@ -56,12 +56,14 @@ typedef struct {
   gdouble duration;
   gdouble hold_after;
   gdouble resume_after;
+  gdouble mux_switch_after;
   SdesSrtpPolicy policy;
 
   /* what happened */
   gboolean connected;
   gboolean held;
   gboolean resumed;
+  gboolean mux_switched;
   gboolean secure_media;
   gchar *suite;
   guint tag;
@@ -73,7 +75,7 @@ typedef struct {
   GHashTable *early_tags;  /* forks that sent early media */
   gint signal;             /* SIGINT/SIGTERM received, 0 if none */
   gboolean recording_ok;
-  guint timers[4];         /* hold, resume, hang-up, hang-up grace */
+  guint timers[5];         /* hold, resume, hang-up, hang-up grace, rtcp-mux switch */
   guint signal_sources[2];
 } Phone;
 
@@ -331,6 +333,32 @@ do_resume (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A re-INVITE with a=rtcp-mux added or dropped (RFC 5761 §5.1.1): the
+ * same media with RTCP moved to or from the RTP port. */
+static gboolean
+do_switch_rtcp_mux (gpointer data)
+{
+  Phone *p = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SdesLocalMedia) local = NULL;
+  gboolean mux = FALSE;
+  JsonObject *o;
+
+  p->timers[4] = 0;
+  g_object_get (p->media, "rtcp-mux", &mux, NULL);
+  g_object_set (p->media, "rtcp-mux", !mux, NULL);
+  local = phone_media_describe (p->media, &error);
+  if (p->call == NULL || local == NULL || !sdes_call_set_local_media (p->call, local, &error)) {
+    fail (p, error ? error->message : "the rtcp-mux switch failed");
+    return G_SOURCE_REMOVE;
+  }
+  p->mux_switched = TRUE;
+  o = event_new ("rtcp-mux-switch");
+  json_object_set_boolean_member (o, "offered", !mux);
+  emit (p, o);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 do_hangup (gpointer data)
 {
@@ -409,6 +437,45 @@ follow_call (Phone *p, SdesCall *call)
     p->timers[0] = g_timeout_add ((guint) (p->hold_after * 1000), do_hold, p);
   if (p->resume_after > 0)
     p->timers[1] = g_timeout_add ((guint) (p->resume_after * 1000), do_resume, p);
+  if (p->mux_switch_after > 0)
+    p->timers[4] = g_timeout_add ((guint) (p->mux_switch_after * 1000), do_switch_rtcp_mux, p);
+}
+
+/* The offer's c= decides the address family of our media: the answer's c=
+ * is an address we receive on, in the family the peer can reach. When the
+ * phone has no media address in that family the INVITE is refused (488
+ * with a Warning) rather than answered with an address the peer cannot
+ * use. Returns FALSE when the call was refused. */
+static gboolean
+answer_in_peer_family (Phone *p, SdesCall *call)
+{
+  g_autoptr (GPtrArray) media = sdes_session_get_media (sdes_call_get_session (call), NULL);
+  g_autoptr (SdesLocalMedia) local = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *peer = NULL;
+
+  for (guint i = 0; media && i < media->len && peer == NULL; i++) {
+    const SdesMediaDescription *d = g_ptr_array_index (media, i);
+    if (d->active && d->media_type == SDES_MEDIA_TYPE_AUDIO)
+      peer = d->remote_address;
+  }
+  if (peer == NULL || strcmp (peer, "0.0.0.0") == 0 || strcmp (peer, "::") == 0)
+    return TRUE;   /* a late offer, or an offer on hold: our own address */
+  local = phone_media_prepare_for_peer (p->media, peer, &error);
+  if (local != NULL && sdes_call_set_local_media (call, local, &error))
+    return TRUE;
+  if (local == NULL) {
+    g_autofree gchar *reason = g_strdup_printf ("Incompatible network address formats: "
+                                                "no %s media address",
+                                                strchr (peer, ':') ? "IPv6" : "IPv4");
+
+    /* The reason also goes into the Warning (RFC 3261 §20.43). */
+    sdes_call_reject (call, 488, reason, NULL);
+    fail (p, error->message);
+  } else {
+    fail (p, error->message);
+  }
+  return FALSE;
 }
 
 static void
@@ -427,6 +494,8 @@ on_incoming (SdesAgent *agent, SdesCall *call, Phone *p)
                                  signaling_transport (sdes_call_get_remote_uri (call)));
   emit (p, o);
   follow_call (p, call);
+  if (!answer_in_peer_family (p, call))
+    return;
   if (!sdes_call_accept (call, &error)) {
     fail (p, error->message);
     g_main_loop_quit (p->loop);
@@ -493,6 +562,8 @@ judge (Phone *p, const SdesMediaStats *st)
     fail (p, "the call was not put on hold");
   if (p->resume_after > 0 && !p->resumed)
     fail (p, "the call was not resumed");
+  if (p->mux_switch_after > 0 && !p->mux_switched)
+    fail (p, "the rtcp-mux re-INVITE was not sent");
   if (p->connected && st->packets_received == 0)
     fail (p, "no media packet was received");
   check_counters (p, st);
@@ -519,6 +590,14 @@ emit_summary (Phone *p, const SdesMediaStats *st, gdouble freq)
   json_object_set_int_member (o, "packets_sent", (gint64) st->packets_sent);
   json_object_set_int_member (o, "packets_received", (gint64) st->packets_received);
   json_object_set_int_member (o, "rtcp_sent", (gint64) st->rtcp_sent);
+  {
+    guint on_rtp = 0, on_rtcp = 0;
+
+    phone_media_get_rtcp_ports (p->media, &on_rtp, &on_rtcp);
+    json_object_set_int_member (o, "rtcp_on_rtp_port", on_rtp);
+    json_object_set_int_member (o, "rtcp_on_rtcp_port", on_rtcp);
+    json_object_set_int_member (o, "rtp_lost", phone_media_get_rtp_lost (p->media));
+  }
   json_object_set_int_member (o, "rtcp_received", (gint64) st->rtcp_received);
   json_object_set_int_member (o, "auth_failures", (gint64) st->auth_failures);
   json_object_set_int_member (o, "replay_drops", (gint64) st->replay_drops);
@@ -617,7 +696,8 @@ check_elements (void)
 
 typedef struct {
   gchar **binds, **suites, **codecs;
-  gchar *tls_cert, *tls_key, *ca, *srtp, *offer, *record, *media_address, *identity, *dump;
+  gchar **media_addresses;
+  gchar *tls_cert, *tls_key, *ca, *srtp, *offer, *record, *identity, *dump;
   gchar *rtp_port;
   guint rtp_port_min, rtp_port_max;
   gboolean no_verify, allow_insecure, play, rtcp_mux, version;
@@ -636,7 +716,7 @@ options_clear (Options *o)
   g_free (o->srtp);
   g_free (o->offer);
   g_free (o->record);
-  g_free (o->media_address);
+  g_strfreev (o->media_addresses);
   g_free (o->identity);
   g_free (o->dump);
   g_free (o->rtp_port);
@@ -730,7 +810,8 @@ parse_options (Phone *p, Options *o, int *argc, char ***argv)
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &o->record, "Record received audio to a WAV file", "FILE" },
     { "play", 0, 0, G_OPTION_ARG_NONE, &o->play, "Play received audio (autoaudiosink)", NULL },
     { "rtcp-mux", 0, 0, G_OPTION_ARG_NONE, &o->rtcp_mux, "Offer/accept RTP and RTCP on one port (RFC 5761)", NULL },
-    { "media-address", 0, 0, G_OPTION_ARG_STRING, &o->media_address, "Local IP for RTP (default: host of the first --bind)", "IP" },
+    { "media-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->media_addresses, "Local IP for RTP (default: host of the first --bind); a second one of the other IP family answers offers from that family", "IP" },
+    { "rtcp-mux-switch-after", 0, 0, G_OPTION_ARG_DOUBLE, &p->mux_switch_after, "Re-INVITE with a=rtcp-mux added (or dropped) after S seconds", "S" },
     { "rtp-port", 0, 0, G_OPTION_ARG_STRING, &o->rtp_port, "Even RTP port, or a range to take it from (RTCP: the next port)", "PORT|MIN-MAX" },
     { "dump-plaintext", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o->dump, "Test rigs: write the plaintext RTP payloads sent to FILE", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &p->json, "One JSON object per event on stdout", NULL },
@@ -766,6 +847,10 @@ parse_options (Phone *p, Options *o, int *argc, char ***argv)
     g_printerr ("sdes-phone: --resume-after needs --hold-after\n");
     return 2;
   }
+  if (o->media_addresses && o->media_addresses[1] && o->media_addresses[2]) {
+    g_printerr ("sdes-phone: --media-address takes at most two addresses, one per IP family\n");
+    return 2;
+  }
   if (o->rtp_port && !parse_rtp_port (o->rtp_port, &o->rtp_port_min, &o->rtp_port_max))
     return 2;
   if (p->duration <= 0)
@@ -773,14 +858,42 @@ parse_options (Phone *p, Options *o, int *argc, char ***argv)
   return -1;
 }
 
+/* Media on a loopback address also listen on the other family's loopback
+ * when this host has it, so an offer with an IPv6 c= (or IPv4) from a
+ * local peer is answered in its family. Other addresses: only what
+ * --media-address names. */
+static gchar *
+loopback_of_other_family (const gchar *address)
+{
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
+  g_autoptr (GSocket) probe = NULL;
+  g_autoptr (GInetAddress) other = NULL;
+  g_autoptr (GSocketAddress) sa = NULL;
+  GSocketFamily family;
+
+  if (inet == NULL || !g_inet_address_get_is_loopback (inet))
+    return NULL;
+  family = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4 ? G_SOCKET_FAMILY_IPV6
+                                                                    : G_SOCKET_FAMILY_IPV4;
+  other = g_inet_address_new_loopback (family);
+  sa = g_inet_socket_address_new (other, 0);
+  probe = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  if (probe == NULL || !g_socket_bind (probe, sa, FALSE, NULL))
+    return NULL;
+  return g_inet_address_to_string (other);
+}
+
 static gboolean
 setup_media (Phone *p, Options *o, SdesLocalMedia **local)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *address = o->media_address ? g_strdup (o->media_address)
-                                               : media_address_from (o->binds);
+  g_autofree gchar *address = o->media_addresses ? g_strdup (o->media_addresses[0])
+                                                 : media_address_from (o->binds);
+  g_autofree gchar *alt = o->media_addresses ? g_strdup (o->media_addresses[1])
+                                             : loopback_of_other_family (address);
 
   p->media = phone_media_new (address);
+  g_object_set (p->media, "alt-address", alt, NULL);
   g_object_set (p->media, "tone", o->tone, "record-location", o->record, "play", o->play,
                 "plaintext-dump", o->dump, "rtcp-mux", o->rtcp_mux,
                 "rtp-port-min", o->rtp_port_min, "rtp-port-max", o->rtp_port_max, NULL);

@@ -161,6 +161,7 @@ gboolean sdes_call_hangup (SdesCall *call, GError **error);
 gboolean sdes_call_hold (SdesCall *call, GError **error);
 gboolean sdes_call_resume (SdesCall *call, GError **error);
 gboolean sdes_call_rekey (SdesCall *call, GError **error);
+gboolean sdes_call_set_local_media (SdesCall *call, SdesLocalMedia *local, GError **error);
 gboolean sdes_call_refer (SdesCall *call, const gchar *target, GError **error);
 
 G_END_DECLS

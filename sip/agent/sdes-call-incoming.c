@@ -94,6 +94,35 @@ _sdes_call_handle_initial_invite (SdesCall *self, sip_t const *sip)
   return TRUE;
 }
 
+/* sdes_call_set_local_media() on an incoming call not yet accepted: the
+ * peer's offer is decided again, on a new session, against the new local
+ * media (another address family, other ports). A refusal answers the
+ * INVITE as the first decision would have (488 + Warning). */
+gboolean
+_sdes_call_redecide_invite (SdesCall *self, GError **error)
+{
+  g_autoptr (SdesSecretText) offer = g_strdup (self->remote_sdp);
+  g_autoptr (GError) local_error = NULL;
+  g_autofree gchar *warning = NULL;
+  guint reject = 0;
+
+  g_clear_pointer (&self->pending_answer, sdes_crypto_free_secret);
+  _sdes_call_reset_session (self, self->policy, self->secure_signaling);
+  if (self->late_offer)
+    self->pending_answer = sdes_session_create_offer (self->session, self->local, &local_error);
+  else
+    self->pending_answer = sdes_session_process_offer (self->session, self->local, offer,
+                                                       &reject, &warning, &local_error);
+  if (self->pending_answer != NULL)
+    return TRUE;
+  g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_NEGOTIATION,
+               "The offer cannot be answered with this local media: %s",
+               warning ? warning : (local_error ? local_error->message : "refused"));
+  call_refuse_invite (self, reject >= 400 ? reject : 488,
+                      warning ? warning : (local_error ? local_error->message : NULL), NULL);
+  return FALSE;
+}
+
 void
 _sdes_call_handle_reinvite (SdesCall *self, sip_t const *sip)
 {

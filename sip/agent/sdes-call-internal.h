@@ -125,6 +125,7 @@ gboolean _sdes_call_authenticate (SdesCall *self, int status, sip_t const *sip);
 /* sdes-call-incoming.c */
 void _sdes_call_handle_reinvite (SdesCall *self, sip_t const *sip);
 void _sdes_call_handle_ack (SdesCall *self, sip_t const *sip);
+gboolean _sdes_call_redecide_invite (SdesCall *self, GError **error);
 
 /* sdes-call-transfer.c */
 void _sdes_call_handle_refer (SdesCall *self, sip_t const *sip, tagi_t tags[]);

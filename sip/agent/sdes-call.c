@@ -587,7 +587,8 @@ sdes_call_accept (SdesCall *call, GError **error)
  * sdes_call_reject:
  * @call: an incoming #SdesCall
  * @status: a final SIP status, 300..699 (e.g. 486, 603)
- * @reason: (nullable): the reason phrase; %NULL for the standard one
+ * @reason: (nullable): the reason phrase; %NULL for the standard one. A 488
+ *   or 606 also carries it in a Warning header (399, RFC 3261 §20.43).
  * @error: return location for a #GError
  *
  * Errors: %SDES_AGENT_ERROR_WRONG_STATE.
@@ -606,7 +607,17 @@ sdes_call_reject (SdesCall *call, guint status, const gchar *reason, GError **er
     return FALSE;
   if (reason == NULL)
     reason = sip_status_phrase (status) ? sip_status_phrase (status) : "Rejected";
-  nua_respond (call->nh, status, reason, TAG_END ());
+  /* nua_respond() keeps the phrase pointer until its stack sends the
+   * response, after this returns: an interned copy outlives the caller's. */
+  reason = g_intern_string (reason);
+  if (status == 488 || status == 606) {
+    /* RFC 3261 §21.4.26, §21.6.4: a media refusal says why in a Warning. */
+    g_autofree gchar *w = _sdes_call_warning (call, reason);
+
+    nua_respond (call->nh, status, reason, SIPTAG_WARNING_STR (w), TAG_END ());
+  } else {
+    nua_respond (call->nh, status, reason, TAG_END ());
+  }
   _sdes_call_end (call, SDES_CALL_END_REASON_LOCAL_HANGUP, status, reason);
   return TRUE;
 }
@@ -972,4 +983,51 @@ sdes_call_class_init (SdesCallClass *klass)
   call_install_properties (object_class);
   call_install_signals (klass);
   call_install_dialog_signals (klass);
+}
+
+/**
+ * sdes_call_set_local_media:
+ * @call: an incoming call not yet accepted, or an active call
+ * @local: our media from now on (another address, ports, rtcp-mux)
+ * @error: return location for a #GError
+ *
+ * On an incoming call waiting for sdes_call_accept(): the peer's offer is
+ * decided again against @local (e.g. media in the address family of the
+ * offer's c=); the answer sdes_call_accept() sends is the new one. When
+ * @local cannot answer the offer, the INVITE is refused with the engine's
+ * status and Warning (488) and the call ends.
+ *
+ * On an active call: @local is used for every later offer and answer, and
+ * a re-INVITE carrying it is sent now (RFC 3264 §8; the direction stays as
+ * it is). #SdesCall::media-updated follows the answer.
+ *
+ * Errors: %SDES_AGENT_ERROR_WRONG_STATE (another state, or a re-INVITE in
+ * progress), %SDES_AGENT_ERROR_NEGOTIATION.
+ *
+ * Returns: %TRUE when the new answer is ready or the re-INVITE was sent.
+ *
+ * Since: 0.2
+ */
+gboolean
+sdes_call_set_local_media (SdesCall *call, SdesLocalMedia *local, GError **error)
+{
+  g_return_val_if_fail (SDES_IS_CALL (call), FALSE);
+  g_return_val_if_fail (local != NULL, FALSE);
+
+  if (call->state == SDES_CALL_STATE_INCOMING && call->pending_answer != NULL) {
+    g_clear_pointer (&call->local, sdes_local_media_unref);
+    call->local = sdes_local_media_ref (local);
+    return _sdes_call_redecide_invite (call, error);
+  }
+  if (!_sdes_call_check_state (call, SDES_CALL_STATE_ACTIVE, error))
+    return FALSE;
+  if (call->reinvite_pending) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
+                 "A re-INVITE is already in progress");
+    return FALSE;
+  }
+  g_clear_pointer (&call->local, sdes_local_media_unref);
+  call->local = sdes_local_media_ref (local);
+  return call_reoffer (call, call->on_hold ? SDES_DIRECTION_SENDONLY : SDES_DIRECTION_SENDRECV,
+                       error);
 }

@@ -20,7 +20,8 @@
  *   `add-crypto` for each further fork's early media, `clear-crypto` and
  *   the winner's key once a 2xx decides the fork;
  * - #SdesMediaBinding:rtp-sink / #SdesMediaBinding:rtcp-sink (udpsink or
- *   anything with `host` and `port`): the peer's address and ports;
+ *   anything with `host` and `port`): the peer's address and ports, again
+ *   when a re-INVITE adds or drops rtcp-mux (#SdesMediaBinding:rtcp-mux);
  * - #SdesMediaBinding:valve (valve): `drop` while the call is on hold or
  *   has no destination.
  *
@@ -69,6 +70,7 @@ struct _SdesMediaBinding {
   gboolean started;
   gboolean stopped;     /* after stop(): later descriptions are ignored */
   gboolean secure;
+  gboolean rtcp_mux;    /* as last negotiated (RFC 5761) */
   GstBus *bus;          /* watched (signal watch) while started */
   gulong bus_handler;
 
@@ -88,6 +90,7 @@ enum {
   PROP_RTCP_SINK,
   PROP_VALVE,
   PROP_SECURE,
+  PROP_RTCP_MUX,
   N_PROPS
 };
 
@@ -167,6 +170,8 @@ sdes_media_binding_get_property (GObject *object, guint prop_id,
     g_value_set_object (value, *slot);
   else if (prop_id == PROP_SECURE)
     g_value_set_boolean (value, self->secure);
+  else if (prop_id == PROP_RTCP_MUX)
+    g_value_set_boolean (value, self->rtcp_mux);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
@@ -253,6 +258,20 @@ sdes_media_binding_class_init (SdesMediaBindingClass *klass)
   props[PROP_SECURE] = g_param_spec_boolean ("secure", NULL,
       "The stream runs through srtpsdesenc/srtpsdesdec", FALSE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SdesMediaBinding:rtcp-mux:
+   *
+   * RTCP shares the RTP port (RFC 5761), as last negotiated. A re-INVITE
+   * that adds or drops a=rtcp-mux changes it during the call: the notify
+   * comes before #SdesMediaBinding:rtcp-sink is aimed at the peer's new
+   * RTCP port, so a handler may move RTCP to the RTP socket (or back) and
+   * replace the rtcp-sink element. The keys and the SRTCP index stay.
+   *
+   * Since: 0.2
+   */
+  props[PROP_RTCP_MUX] = g_param_spec_boolean ("rtcp-mux", NULL,
+      "RTCP shares the RTP port (RFC 5761), as last negotiated", FALSE,
+      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -516,6 +535,7 @@ static gboolean
 start (SdesMediaBinding *self, const SdesMediaDescription *desc, GError **error)
 {
   self->secure = desc->secure;
+  self->rtcp_mux = desc->rtcp_mux;
   g_signal_emit (self, signals[SIGNAL_FIRST_MEDIA], 0, desc);
   if (self->pipeline == NULL && self->enc == NULL && self->rtp_sink == NULL) {
     g_set_error (error, SDES_MEDIA_ERROR, SDES_MEDIA_ERROR_MISSING_ELEMENT,
@@ -574,6 +594,11 @@ update (SdesMediaBinding *self, const SdesMediaDescription *desc, GError **error
     if (desc->remote_key_changed)
       self->stats.rekeys++;
     g_hash_table_remove_all (self->early_tags);
+  }
+  if (desc->rtcp_mux != self->rtcp_mux) {
+    /* RFC 5761 §5.1.1: a re-offer added or dropped a=rtcp-mux. */
+    self->rtcp_mux = desc->rtcp_mux;
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RTCP_MUX]);
   }
   update_destination (self, desc);
   return TRUE;

@@ -317,6 +317,105 @@ test_rtcp_mux (gconstpointer data)
   }
 }
 
+static gboolean
+rtcp_mux_of (GPtrArray *media)
+{
+  return ((SdesMediaDescription *) g_ptr_array_index (media, 0))->rtcp_mux;
+}
+
+/* RFC 5761 §5.1.1: a re-offer adds (data = TRUE) or drops a=rtcp-mux in a
+ * call with SRTP media. RTCP moves to (from) the RTP port on both sides,
+ * SRTCP authenticates on the new port with the same key, and RTP goes on:
+ * at most 2 packets missing from either receiver's sequence. */
+static void
+test_rtcp_mux_follows_reoffer (gconstpointer data)
+{
+  gboolean add = GPOINTER_TO_INT (data);
+  g_autoptr (PhoneMedia) a = phone_media_new ("127.0.0.1");
+  g_autoptr (PhoneMedia) b = phone_media_new ("127.0.0.1");
+  g_autoptr (SdesLocalMedia) la = NULL, lb = NULL, la2 = NULL;
+  g_autoptr (SdesSession) sa = new_session (), sb = new_session ();
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *offer = NULL, *answer = NULL, *reoffer = NULL, *reanswer = NULL;
+  g_autofree gchar *warning = NULL, *warning2 = NULL;
+  g_autoptr (GPtrArray) ma = NULL, mb = NULL, ua = NULL, ub = NULL;
+  const SdesMediaDescription *da;
+  guint status = 0, a_new0, b_new0, a_new = 0, b_new = 0, a_old, b_old, a_port = 0, b_port = 0;
+  SdesMediaStats as0, bs0, as1, bs1;
+
+  g_object_set (a, "rtcp-mux", !add, NULL);
+  g_object_set (b, "rtcp-mux", TRUE, NULL);
+  la = phone_media_prepare (a, &error);
+  g_assert_no_error (error);
+  lb = phone_media_prepare (b, &error);
+  g_assert_no_error (error);
+  offer = sdes_session_create_offer (sa, la, &error);
+  answer = sdes_session_process_offer (sb, lb, offer, &status, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_true (sdes_session_process_answer (sa, "b", answer, &error));
+  g_assert_true (sdes_session_confirm_dialog (sa, "b", &error));
+  ma = sdes_session_get_media (sa, "b");
+  mb = sdes_session_get_media (sb, NULL);
+  g_assert_true (rtcp_mux_of (ma) == !add && rtcp_mux_of (mb) == !add);
+  g_assert_true (phone_media_apply (a, ma, &error));
+  g_assert_true (phone_media_apply (b, mb, &error));
+  g_assert_no_error (error);
+  run_for (1500);
+
+  /* a re-offers the same media with rtcp-mux the other way. */
+  g_object_set (a, "rtcp-mux", add, NULL);
+  la2 = phone_media_describe (a, &error);
+  g_assert_no_error (error);
+  reoffer = sdes_session_create_offer (sa, la2, &error);
+  g_assert_no_error (error);
+  g_assert_true ((strstr (reoffer, "a=rtcp-mux\r\n") != NULL) == add);
+  reanswer = sdes_session_process_offer (sb, lb, reoffer, &status, &warning2, &error);
+  g_assert_no_error (error);
+  g_assert_true (sdes_session_process_answer (sa, "b", reanswer, &error));
+  ua = sdes_session_get_media (sa, "b");
+  ub = sdes_session_get_media (sb, NULL);
+  da = g_ptr_array_index (ua, 0);
+  g_assert_true (da->rtcp_mux == add && rtcp_mux_of (ub) == add);
+  g_assert_true (da->rtcp_changed);
+  g_assert_false (da->local_key_changed || da->remote_key_changed);
+  phone_media_get_stats (a, &as0);
+  phone_media_get_stats (b, &bs0);
+  phone_media_get_rtcp_ports (a, add ? &a_new0 : &a_old, add ? &a_old : &a_new0);
+  phone_media_get_rtcp_ports (b, add ? &b_new0 : &b_old, add ? &b_old : &b_new0);
+  g_assert_true (phone_media_apply (a, ua, &error));
+  g_assert_true (phone_media_apply (b, ub, &error));
+  g_assert_no_error (error);
+
+  /* rtpbin's RTCP interval is 2.5-7.5 s. */
+  for (guint i = 0; i < 120 && (a_new <= a_new0 || b_new <= b_new0 || i < 20); i++) {
+    run_for (100);
+    phone_media_get_rtcp_ports (a, add ? &a_new : &a_old, add ? &a_old : &a_new);
+    phone_media_get_rtcp_ports (b, add ? &b_new : &b_old, add ? &b_old : &b_new);
+  }
+  phone_media_get_stats (a, &as1);
+  phone_media_get_stats (b, &bs1);
+  g_assert_cmpuint (a_new, >, a_new0);
+  g_assert_cmpuint (b_new, >, b_new0);
+  g_assert_cmpuint (as1.packets_received - as0.packets_received, >, 80);
+  g_assert_cmpuint (bs1.packets_received - bs0.packets_received, >, 80);
+  g_assert_cmpuint (phone_media_get_rtp_lost (a), <=, 2);
+  g_assert_cmpuint (phone_media_get_rtp_lost (b), <=, 2);
+  g_assert_cmpuint (as1.auth_failures + bs1.auth_failures + as1.invalid_drops + bs1.invalid_drops,
+                    ==, 0);
+  g_assert_cmpuint (as1.rekeys + bs1.rekeys, ==, 0);
+  /* Each side's last SRTCP left by the socket the new layout says: the
+   * peer's RTP socket with mux, its RTCP socket without. */
+  g_object_get (a, "rtp-port", &a_port, NULL);
+  g_object_get (b, "rtp-port", &b_port, NULL);
+  g_assert_cmpuint (phone_media_get_rtcp_source_port (b), ==, add ? a_port : a_port + 1);
+  g_assert_cmpuint (phone_media_get_rtcp_source_port (a), ==, add ? b_port : b_port + 1);
+  g_test_message ("after the switch: a %u, b %u SRTCP on the new port; RTP lost %u / %u",
+                  a_new - a_new0, b_new - b_new0, phone_media_get_rtp_lost (a),
+                  phone_media_get_rtp_lost (b));
+  phone_media_stop (a);
+  phone_media_stop (b);
+}
+
 /* The installed binding alone, on a pipeline of the application's own
  * (what a GI program does): first-media builds it, the binding keys and
  * aims it and starts it. */
@@ -493,6 +592,10 @@ main (int argc, char **argv)
                         GINT_TO_POINTER (SDES_SRTP_POLICY_MANDATORY), test_rtcp_mux);
   g_test_add_data_func ("/media/binding/rtcp-mux-peers-2.13/rtp",
                         GINT_TO_POINTER (SDES_SRTP_POLICY_OFF), test_rtcp_mux);
+  g_test_add_data_func ("/media/binding/rtcp-mux-follows-reoffer/added", GINT_TO_POINTER (TRUE),
+                        test_rtcp_mux_follows_reoffer);
+  g_test_add_data_func ("/media/binding/rtcp-mux-follows-reoffer/dropped", GINT_TO_POINTER (FALSE),
+                        test_rtcp_mux_follows_reoffer);
   g_test_add_func ("/media/binding/own-pipeline-counts-every-drop",
                    test_own_pipeline_counts_every_drop);
   g_test_add_func ("/media/binding/secure-stream-without-elements-fails",
