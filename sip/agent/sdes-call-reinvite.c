@@ -113,3 +113,50 @@ sdes_call_rekey (SdesCall *call, GError **error)
   return call_reoffer (call, call->on_hold ? SDES_DIRECTION_SENDONLY : SDES_DIRECTION_SENDRECV,
                        SDES_OFFER_FLAG_REKEY, error);
 }
+
+/**
+ * sdes_call_set_local_media:
+ * @call: an incoming call not yet accepted, or an active call
+ * @local: our media from now on (another address, ports, rtcp-mux)
+ * @error: return location for a #GError
+ *
+ * On an incoming call waiting for sdes_call_accept(): the peer's offer is
+ * decided again against @local (e.g. media in the address family of the
+ * offer's c=); the answer sdes_call_accept() sends is the new one. When
+ * @local cannot answer the offer, the INVITE is refused with the engine's
+ * status and Warning (488) and the call ends.
+ *
+ * On an active call: @local is used for every later offer and answer, and
+ * a re-INVITE carrying it is sent now (RFC 3264 §8; the direction stays as
+ * it is). #SdesCall::media-updated follows the answer.
+ *
+ * Errors: %SDES_AGENT_ERROR_WRONG_STATE (another state, or a re-INVITE in
+ * progress), %SDES_AGENT_ERROR_NEGOTIATION.
+ *
+ * Returns: %TRUE when the new answer is ready or the re-INVITE was sent.
+ *
+ * Since: 0.2
+ */
+gboolean
+sdes_call_set_local_media (SdesCall *call, SdesLocalMedia *local, GError **error)
+{
+  g_return_val_if_fail (SDES_IS_CALL (call), FALSE);
+  g_return_val_if_fail (local != NULL, FALSE);
+
+  if (call->state == SDES_CALL_STATE_INCOMING && call->pending_answer != NULL) {
+    g_clear_pointer (&call->local, sdes_local_media_unref);
+    call->local = sdes_local_media_ref (local);
+    return _sdes_call_redecide_invite (call, error);
+  }
+  if (!_sdes_call_check_state (call, SDES_CALL_STATE_ACTIVE, error))
+    return FALSE;
+  if (call->reinvite_pending) {
+    g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_WRONG_STATE,
+                 "A re-INVITE is already in progress");
+    return FALSE;
+  }
+  g_clear_pointer (&call->local, sdes_local_media_unref);
+  call->local = sdes_local_media_ref (local);
+  return call_reoffer (call, call->on_hold ? SDES_DIRECTION_SENDONLY : SDES_DIRECTION_SENDRECV,
+                       SDES_OFFER_FLAG_NONE, error);
+}
