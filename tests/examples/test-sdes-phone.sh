@@ -49,7 +49,7 @@ grep -q "\[ok\]   capture of the media ports" "$work/demo.out" || grep -q "\[ski
 ok $? "demo checked the media capture for plaintext (or said why it could not)"
 
 # 2. Cisco Table 46, optional caller -> off callee: 488, then the RTP-only
-#    INVITE (fallback, PEERS §2.4); media flows unencrypted both ways.
+#    INVITE (fallback, baresip#641); media flows unencrypted both ways.
 call fallback --srtp off -- --srtp optional --allow-insecure-signaling --duration 3
 [ "$(cat "$work/fallback.a.status")" = 0 ] && [ "$(field "$work/fallback.a.json" summary transport)" = "RTP/AVP" ]
 ok $? "optional -> off falls back to RTP/AVP and the call works"
@@ -68,7 +68,7 @@ call insecure --srtp mandatory --duration 4 -- --srtp mandatory --duration 3
 [ "$(cat "$work/insecure.a.status")" = 1 ] && ! grep -q '"event":"incoming"' "$work/insecure.b.json"
 ok $? "mandatory SRTP over insecure signaling refuses to send the INVITE"
 
-# 5. Suite preference (PEERS §2.8): the answerer takes the first offered suite it accepts.
+# 5. Suite preference (rtpengine#678, linphone-android#828): the answerer takes the first offered suite it accepts.
 call suites --srtp mandatory --allow-insecure-signaling --suite AES_CM_128_HMAC_SHA1_80 -- \
   --srtp mandatory --allow-insecure-signaling --suite AES_CM_128_HMAC_SHA1_32 --suite AES_CM_128_HMAC_SHA1_80 --duration 3
 [ "$(field "$work/suites.a.json" summary suite)" = "AES_CM_128_HMAC_SHA1_80" ] && [ "$(cat "$work/suites.a.status")" = 0 ]
@@ -93,7 +93,7 @@ for c in OPUS PCMA; do
   ok $? "$c call over SRTP: negotiated, secure, received tone at ${hz} Hz"
 done
 
-# 10. rtcp-mux (RFC 5761, PEERS §2.13): both phones offer/accept it; RTCP
+# 10. rtcp-mux (RFC 5761, rtpengine#126): both phones offer/accept it; RTCP
 #     flows on the RTP ports, authenticated, and the call is otherwise intact.
 call mux --srtp mandatory --allow-insecure-signaling --rtcp-mux -- \
   --srtp mandatory --allow-insecure-signaling --rtcp-mux --duration 5
@@ -104,7 +104,7 @@ call mux --srtp mandatory --allow-insecure-signaling --rtcp-mux -- \
   && [ "$(field "$work/mux.a.json" summary auth_failures)" = 0 ]
 ok $? "rtcp-mux call: negotiated on both sides, SRTCP received on the RTP port both ways ($(field "$work/mux.a.json" summary rtcp_received) / $(field "$work/mux.b.json" summary rtcp_received))"
 
-# 9. sdes-pcap (PEERS §4): a tshark capture of an SRTP call over UDP with
+# 9. sdes-pcap (libsrtp PR#561, rtpengine#1281): a tshark capture of an SRTP call over UDP with
 #    hold/resume, decrypted with the keys of the SIP in the same capture;
 #    the caller's payloads come out byte for byte as it sent them.
 pcap_tool="$build/tools/sdes-pcap"
