@@ -10,6 +10,8 @@
 
 #include "gstsrtpsdeskeyring.h"
 
+#include "crypto-input.h"
+
 GST_DEBUG_CATEGORY_EXTERN (gst_srtp_sdes_debug);
 #define GST_CAT_DEFAULT gst_srtp_sdes_debug
 
@@ -30,7 +32,8 @@ gst_srtp_sdes_keyring_install_properties (GObjectClass *klass,
   /* The param specs copy these two blurbs (no G_PARAM_STATIC_BLURB). */
   const GParamFlags flags = G_PARAM_STATIC_NAME | G_PARAM_STATIC_NICK;
   g_autofree gchar *crypto_blurb = g_strdup_printf ("RFC 4568 a=crypto value "
-      "(\"1 AES_CM_128_HMAC_SHA1_80 inline:...\"). %s Settable while PLAYING (live rekey, the "
+      "(\"1 AES_CM_128_HMAC_SHA1_80 inline:...\"), or @FILE to read it from a file (keeps "
+      "the key out of ps). %s Settable while PLAYING (live rekey, the "
       "ROC continues). Unsupported values (F8, KDR>0, FEC_KEY, suites libsrtp2 lacks) are "
       "refused, the old key stays and 'last-error' says why; refused before the element "
       "starts, they make the start fail", crypto_reading);
@@ -112,26 +115,49 @@ keyring_stats (GstSrtpSdesKeyring *ring)
 /* %NULL or "" sets no key (the encoder then makes one). A refused value
  * keeps the old key; refused before the element streams, it also keeps the
  * element from starting (gst_srtp_sdes_keyring_may_start()). */
+/* "@FILE": the a=crypto value is read from FILE (its one value; blank lines
+ * and # comments are skipped), so that a gst-launch-1.0 line does not show
+ * the key to every user of the machine in ps. The text is wiped when freed. */
+static GPtrArray *
+keyring_read_crypto_file (const gchar *text, GError **error)
+{
+  g_autoptr (GPtrArray) values = sdes_crypto_input_read (text, error);
+
+  if (values == NULL)
+    return NULL;
+  if (values->len != 1) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                 "%s: one a=crypto value expected, found %u", text + 1, values->len);
+    return NULL;
+  }
+  return g_steal_pointer (&values);
+}
+
 static void
 keyring_set_crypto (GstSrtpSdesKeyring *ring, const gchar *text)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) from_file = NULL;
   GstSrtpSdesKey *key = NULL;
 
-  if (text != NULL && *text != '\0') {
-    key = gst_srtp_sdes_key_new (text, &error);
-    if (key == NULL) {
-      gst_srtp_sdes_keyring_refuse (ring, "crypto", error);
-      GST_OBJECT_LOCK (ring->element);
-      if (GST_STATE (ring->element) < GST_STATE_PAUSED) {
-        g_clear_error (&ring->config_error);
-        ring->config_error = g_steal_pointer (&error);
-      }
-      GST_OBJECT_UNLOCK (ring->element);
-      return;
-    }
-    GST_INFO_OBJECT (ring->element, "new key %s", key->redacted);
+  if (text != NULL && text[0] == '@') {
+    from_file = keyring_read_crypto_file (text, &error);
+    text = from_file ? g_ptr_array_index (from_file, 0) : NULL;
   }
+  if (error == NULL && text != NULL && *text != '\0')
+    key = gst_srtp_sdes_key_new (text, &error);
+  if (error != NULL) {
+    gst_srtp_sdes_keyring_refuse (ring, "crypto", error);
+    GST_OBJECT_LOCK (ring->element);
+    if (GST_STATE (ring->element) < GST_STATE_PAUSED) {
+      g_clear_error (&ring->config_error);
+      ring->config_error = g_steal_pointer (&error);
+    }
+    GST_OBJECT_UNLOCK (ring->element);
+    return;
+  }
+  if (key != NULL)
+    GST_INFO_OBJECT (ring->element, "new key %s", key->redacted);
   GST_OBJECT_LOCK (ring->element);
   g_clear_error (&ring->config_error);
   GST_OBJECT_UNLOCK (ring->element);
