@@ -145,6 +145,7 @@ _sdes_agent_call_config (SdesAgent *self, SdesSrtpPolicy policy, SdesLocalMedia 
     .suites = self->suites,
     .warn_agent = self->warn_host,
     .local = local,
+    .context = self->context,
   };
 
   return config;

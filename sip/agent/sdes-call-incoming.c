@@ -27,6 +27,10 @@ call_learn_caller (SdesCall *self, sip_t const *sip)
     self->remote_uri = g_strdup (from);
     free (from);
   }
+  self->reliable_invite = sip != NULL && sip->sip_via != NULL &&
+      sip->sip_via->v_protocol != NULL &&
+      (g_ascii_strcasecmp (sip->sip_via->v_protocol, "SIP/2.0/TLS") == 0 ||
+       g_ascii_strcasecmp (sip->sip_via->v_protocol, "SIP/2.0/TCP") == 0);
   secure = sip != NULL && sip->sip_request != NULL &&
       sip->sip_request->rq_url->url_type == url_sips;
   if (secure != self->secure_signaling) {
@@ -173,6 +177,7 @@ _sdes_call_handle_ack (SdesCall *self, sip_t const *sip)
   g_autoptr (SdesSecretText) sdp = _sdes_call_dup_sdp (sip);
   g_autoptr(GError) error = NULL;
 
+  _sdes_call_stop_ack_timer (self);
   if (self->late_offer) {
     call_handle_late_answer (self, sdp);
     return;
