@@ -152,7 +152,35 @@ def tls_context():
     return ctx
 
 
-def stream_call(port, call_id, ack, ctx=None, timeout=5.0):
+class Sink:
+    """A TCP listener on 127.0.0.1 that accepts and holds every connection
+    and never speaks: the Via/Contact of the abusive callers, so that any
+    connection the agent opens back to them stays open."""
+
+    def __init__(self):
+        import threading
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1024)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(c)
+
+    def close(self):
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
+def stream_call(port, call_id, ack, ctx=None, timeout=5.0, via_port=None):
     """One INVITE over TCP (ctx None) or TLS; returns the final status (0 when
     none came). With ack, ACKs a 2xx and hangs up with BYE (waiting for its
     200); without, closes the connection right after the 2xx."""
@@ -161,7 +189,7 @@ def stream_call(port, call_id, ack, ctx=None, timeout=5.0):
     transport = "TLS" if ctx else "TCP"
     status = 0
     try:
-        lport = s.getsockname()[1]
+        lport = via_port or s.getsockname()[1]
         s.sendall(invite(transport, port, lport, call_id))
         buf = b""
         deadline = time.monotonic() + timeout
