@@ -32,7 +32,8 @@ print("RSS: baseline %d kB, after warm-up %d kB, max after warm-up %d kB (%+.1f 
       % (f["base_rss_kb"], f["ref_rss_kb"], f["max_rss_kb"],
          100.0 * (f["max_rss_kb"] - f["ref_rss_kb"]) / f["ref_rss_kb"], f["max_fds"]))
 print("SIGTERM to exit: %s s" % f["sigterm_seconds"])
-ok = f["rss_within_10pct"] and f["calls_ok"] == f["calls"] and f["sigterm_seconds"] is not None
+print("agent alive at the end: %s" % f["alive"])
+ok = f["alive"] and f["rss_within_10pct"] and f["calls_ok"] == f["calls"] and f["sigterm_seconds"] is not None
 print("RESULT: %s" % ("PASS: RSS stayed within 10 %" if ok else "FAIL"))
 sys.exit(0 if ok else 1)
 PY

@@ -11,6 +11,8 @@
 
 #include "sdes-call-internal.h"
 
+#include <string.h>
+
 #define props _sdes_call_props
 
 /* The caller's URI, and whether the INVITE came over sips: (Cisco Table 44:
@@ -53,6 +55,44 @@ call_refuse_invite (SdesCall *self, guint code, const gchar *text, const gchar *
   _sdes_call_end (self, SDES_CALL_END_REASON_NOT_ACCEPTABLE, code, why ? why : phrase);
 }
 
+/* RFC 3261 §8.1.1.8, §12.1.1: the Contact of an INVITE (and each
+ * Record-Route) is where every later request of the dialog goes. A host of
+ * other characters than those of §25.1 hostport, or a port that is no
+ * number, passes Sofia's parser but not nta's request creation ("invalid
+ * URI"), and Debian's nua 1.12.11 then retries the dialog's BYE from within
+ * its own failure report until the stack overflows: one such INVITE, left
+ * without ACK, crashed the agent 32 s later (scripts/flood-soak.sh). */
+static gboolean
+call_uri_is_usable (url_t const *url)
+{
+  if (url == NULL || (url->url_type != url_sip && url->url_type != url_sips) ||
+      url->url_host == NULL || url->url_host[0] == '\0')
+    return FALSE;
+  for (const gchar *c = url->url_host; *c; c++)
+    if (!g_ascii_isalnum (*c) && strchr (".-:[]", *c) == NULL)
+      return FALSE;
+  if (url->url_port != NULL) {
+    if (url->url_port[0] == '\0' || strlen (url->url_port) > 5)
+      return FALSE;
+    for (const gchar *c = url->url_port; *c; c++)
+      if (!g_ascii_isdigit (*c))
+        return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+call_dialog_uris_are_usable (sip_t const *sip)
+{
+  if (sip == NULL || sip->sip_contact == NULL || sip->sip_contact->m_next != NULL ||
+      !call_uri_is_usable (sip->sip_contact->m_url))
+    return FALSE;
+  for (sip_record_route_t const *r = sip->sip_record_route; r; r = r->r_next)
+    if (!call_uri_is_usable (r->r_url))
+      return FALSE;
+  return TRUE;
+}
+
 /* An initial INVITE: decide with the engine now, so that an unacceptable
  * offer (Cisco Table 46: 488) or a broken body is answered at once and the
  * application only sees calls it can accept. */
@@ -65,6 +105,14 @@ _sdes_call_handle_initial_invite (SdesCall *self, sip_t const *sip)
   guint reject = 0;
 
   call_learn_caller (self, sip);
+  if (!call_dialog_uris_are_usable (sip)) {
+    g_autofree gchar *w = _sdes_call_warning (self, "Contact or Record-Route is no usable SIP URI");
+
+    nua_respond (self->nh, SIP_400_BAD_REQUEST, SIPTAG_WARNING_STR (w), TAG_END ());
+    _sdes_call_end (self, SDES_CALL_END_REASON_NOT_ACCEPTABLE, 400,
+                    "Contact or Record-Route is no usable SIP URI");
+    return FALSE;
+  }
   if (self->local == NULL) {
     nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
     _sdes_call_end (self, SDES_CALL_END_REASON_NOT_ACCEPTABLE, 500,

@@ -61,5 +61,6 @@ def run(exe, seconds, warmup, log=print, env=None):
             f["max_rss_kb"] = max(s[1] for s in after)
             f["max_fds"] = max(s[2] for s in after)
             f["rss_within_10pct"] = f["max_rss_kb"] <= f["ref_rss_kb"] * 1.1
+        f["alive"] = agent.proc.poll() is None
         f["sigterm_seconds"] = agent.terminate()
     return f
