@@ -56,12 +56,13 @@ call_refuse_invite (SdesCall *self, guint code, const gchar *text, const gchar *
 }
 
 /* RFC 3261 §8.1.1.8, §12.1.1: the Contact of an INVITE (and each
- * Record-Route) is where every later request of the dialog goes. A host of
- * other characters than those of §25.1 hostport, or a port that is no
- * number, passes Sofia's parser but not nta's request creation ("invalid
- * URI"), and Debian's nua 1.12.11 then retries the dialog's BYE from within
- * its own failure report until the stack overflows: one such INVITE, left
- * without ACK, crashed the agent 32 s later (scripts/flood-soak.sh). */
+ * Record-Route) is where every later request of the dialog goes. A Contact
+ * of another scheme ("<ip:abuse@127.0.0.1>", one byte changed) passes
+ * nua, but nta cannot create the dialog's BYE to it ("invalid URI") and
+ * Debian's nua 1.12.11 retries it from within its own failure report until
+ * the stack overflows: one such INVITE, left without ACK, crashed the agent
+ * 32 s later (found by scripts/flood-soak.sh). Hosts outside the §25.1
+ * hostport characters and non-numeric ports are refused with it. */
 static gboolean
 call_uri_is_usable (url_t const *url)
 {
