@@ -11,7 +11,62 @@
 
 #include "sdes-agent-internal.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #define signals _sdes_agent_signals
+
+/* ------------------------------------------------------------------------- */
+/* Giving freed memory back after traffic                                     */
+/* ------------------------------------------------------------------------- */
+
+/* Sofia frees a call's messages and transactions when they end (an INVITE
+ * server transaction 64*T1 = 32 s after its final response, RFC 3261
+ * §17.2.1), but glibc keeps freed heap below its top, and the RSS of an
+ * agent that took 20,000 calls stays at its high water (8.6 MB -> 84.5 MB
+ * with ~1 MB in use; 13 MB after malloc_trim). While nua reports events,
+ * and for TRIM_AFTER_US after the last one (Sofia's 32 s plus margin),
+ * malloc_trim(0) runs from a timer on the agent's context at most every
+ * TRIM_INTERVAL_S seconds. Idle agents never trim. */
+#define TRIM_INTERVAL_S 10
+#define TRIM_AFTER_US (45 * G_USEC_PER_SEC)
+
+static gboolean
+agent_trim_tick (gpointer data)
+{
+  SdesAgent *self = data;
+
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  if (g_get_monotonic_time () - self->last_activity < TRIM_AFTER_US)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&self->trim_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called for every nua event the agent or one of its calls receives. */
+void
+_sdes_agent_note_activity (SdesAgent *self)
+{
+  self->last_activity = g_get_monotonic_time ();
+  if (self->trim_source != NULL || self->context == NULL)
+    return;
+  self->trim_source = g_timeout_source_new_seconds (TRIM_INTERVAL_S);
+  g_source_set_name (self->trim_source, "[srtpsdes] malloc_trim");
+  g_source_set_callback (self->trim_source, agent_trim_tick, self, NULL);
+  g_source_attach (self->trim_source, self->context);
+}
+
+void
+_sdes_agent_trim_stop (SdesAgent *self)
+{
+  if (self->trim_source != NULL) {
+    g_source_destroy (self->trim_source);
+    g_clear_pointer (&self->trim_source, g_source_unref);
+  }
+}
 
 /* ------------------------------------------------------------------------- */
 /* The calls' host (SdesCallHost, sdes-call-private.h)                        */
@@ -90,6 +145,7 @@ _sdes_agent_call_config (SdesAgent *self, SdesSrtpPolicy policy, SdesLocalMedia 
     .suites = self->suites,
     .warn_agent = self->warn_host,
     .local = local,
+    .context = self->context,
   };
 
   return config;

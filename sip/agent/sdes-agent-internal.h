@@ -53,6 +53,9 @@ struct _SdesAgent
   GQueue tls_failures;      /* TlsFailure*, reported by Sofia's log, to handle */
   guint tls_idle;
   GHashTable *tls_failed;   /* "host:port" -> TlsFailure: its last failed handshake */
+
+  GSource *trim_source;     /* malloc_trim() ticks while SIP traffic is recent */
+  gint64 last_activity;     /* monotonic time of the last nua event */
 };
 
 enum
@@ -78,5 +81,8 @@ void _sdes_agent_tls_failed (gpointer data, const gchar *peer, gboolean we_conne
                              const gchar *reason);
 void _sdes_agent_tls_init (SdesAgent *self);
 void _sdes_agent_tls_clear (SdesAgent *self);
+
+void _sdes_agent_note_activity (SdesAgent *self);
+void _sdes_agent_trim_stop (SdesAgent *self);
 
 G_END_DECLS

@@ -164,6 +164,8 @@ agent_nua_callback (nua_event_t event, int status, char const *phrase,
 {
   g_debug ("nua event %s %d %s (handle %p, call %p)", nua_event_name (event),
            status, phrase ? phrase : "", (void *) nh, (void *) call);
+  if (!self->shutdown_requested)
+    _sdes_agent_note_activity (self);
 
   if (call != NULL) {
     /* Keep the call alive while it handles the event: a handler of one of
@@ -468,6 +470,7 @@ sdes_agent_shutdown (SdesAgent *agent)
     _sdes_call_shutdown (g_ptr_array_index (calls, i));
 
   agent->shutdown_requested = TRUE;
+  _sdes_agent_trim_stop (agent);
   if (agent->register_nh != NULL) {
     nua_handle_destroy (agent->register_nh);
     agent->register_nh = NULL;
@@ -564,6 +567,7 @@ sdes_agent_dispose (GObject *object)
     self->nua = NULL;
   }
   g_hash_table_remove_all (self->calls);
+  _sdes_agent_trim_stop (self);
   if (self->root != NULL) {
     _sdes_sofia_unwatch_tls (self->source);
     g_source_destroy (self->source);

@@ -11,6 +11,8 @@
 
 #include "sdes-call-internal.h"
 
+#include <string.h>
+
 #define props _sdes_call_props
 
 /* The caller's URI, and whether the INVITE came over sips: (Cisco Table 44:
@@ -27,6 +29,10 @@ call_learn_caller (SdesCall *self, sip_t const *sip)
     self->remote_uri = g_strdup (from);
     free (from);
   }
+  self->reliable_invite = sip != NULL && sip->sip_via != NULL &&
+      sip->sip_via->v_protocol != NULL &&
+      (g_ascii_strcasecmp (sip->sip_via->v_protocol, "SIP/2.0/TLS") == 0 ||
+       g_ascii_strcasecmp (sip->sip_via->v_protocol, "SIP/2.0/TCP") == 0);
   secure = sip != NULL && sip->sip_request != NULL &&
       sip->sip_request->rq_url->url_type == url_sips;
   if (secure != self->secure_signaling) {
@@ -49,6 +55,45 @@ call_refuse_invite (SdesCall *self, guint code, const gchar *text, const gchar *
   _sdes_call_end (self, SDES_CALL_END_REASON_NOT_ACCEPTABLE, code, why ? why : phrase);
 }
 
+/* RFC 3261 §8.1.1.8, §12.1.1: the Contact of an INVITE (and each
+ * Record-Route) is where every later request of the dialog goes. A Contact
+ * of another scheme ("<ip:abuse@127.0.0.1>", one byte changed) passes
+ * nua, but nta cannot create the dialog's BYE to it ("invalid URI") and
+ * Debian's nua 1.12.11 retries it from within its own failure report until
+ * the stack overflows: one such INVITE, left without ACK, crashed the agent
+ * 32 s later (found by scripts/flood-soak.sh). Hosts outside the §25.1
+ * hostport characters and non-numeric ports are refused with it. */
+static gboolean
+call_uri_is_usable (url_t const *url)
+{
+  if (url == NULL || (url->url_type != url_sip && url->url_type != url_sips) ||
+      url->url_host == NULL || url->url_host[0] == '\0')
+    return FALSE;
+  for (const gchar *c = url->url_host; *c; c++)
+    if (!g_ascii_isalnum (*c) && strchr (".-:[]", *c) == NULL)
+      return FALSE;
+  if (url->url_port != NULL) {
+    if (url->url_port[0] == '\0' || strlen (url->url_port) > 5)
+      return FALSE;
+    for (const gchar *c = url->url_port; *c; c++)
+      if (!g_ascii_isdigit (*c))
+        return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+call_dialog_uris_are_usable (sip_t const *sip)
+{
+  if (sip == NULL || sip->sip_contact == NULL || sip->sip_contact->m_next != NULL ||
+      !call_uri_is_usable (sip->sip_contact->m_url))
+    return FALSE;
+  for (sip_record_route_t const *r = sip->sip_record_route; r; r = r->r_next)
+    if (!call_uri_is_usable (r->r_url))
+      return FALSE;
+  return TRUE;
+}
+
 /* An initial INVITE: decide with the engine now, so that an unacceptable
  * offer (Cisco Table 46: 488) or a broken body is answered at once and the
  * application only sees calls it can accept. */
@@ -61,6 +106,14 @@ _sdes_call_handle_initial_invite (SdesCall *self, sip_t const *sip)
   guint reject = 0;
 
   call_learn_caller (self, sip);
+  if (!call_dialog_uris_are_usable (sip)) {
+    g_autofree gchar *w = _sdes_call_warning (self, "Contact or Record-Route is no usable SIP URI");
+
+    nua_respond (self->nh, SIP_400_BAD_REQUEST, SIPTAG_WARNING_STR (w), TAG_END ());
+    _sdes_call_end (self, SDES_CALL_END_REASON_NOT_ACCEPTABLE, 400,
+                    "Contact or Record-Route is no usable SIP URI");
+    return FALSE;
+  }
   if (self->local == NULL) {
     nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
     _sdes_call_end (self, SDES_CALL_END_REASON_NOT_ACCEPTABLE, 500,
@@ -202,6 +255,7 @@ _sdes_call_handle_ack (SdesCall *self, sip_t const *sip)
   g_autoptr (SdesSecretText) sdp = _sdes_call_dup_sdp (sip);
   g_autoptr(GError) error = NULL;
 
+  _sdes_call_stop_ack_timer (self);
   if (self->late_offer) {
     call_handle_late_answer (self, sdp);
     return;

@@ -43,6 +43,9 @@ struct _SdesCall
   gchar **suites;
   gchar *warn_agent;
   gboolean secure_signaling;
+  gboolean reliable_invite;     /* UAS: the INVITE came over TCP or TLS */
+  GMainContext *context;        /* the owner's */
+  GSource *ack_timer;           /* UAS over TCP/TLS: 64*T1 for the ACK of our 2xx */
   gboolean secure;
   gboolean fell_back;
   gboolean reinvite_pending;    /* we sent a re-INVITE */
@@ -131,5 +134,8 @@ gboolean _sdes_call_redecide_invite (SdesCall *self, GError **error);
 void _sdes_call_handle_refer (SdesCall *self, sip_t const *sip, tagi_t tags[]);
 void _sdes_call_handle_notify (SdesCall *self, sip_t const *sip);
 void _sdes_call_release_transfer (SdesCall *self);
+
+void _sdes_call_start_ack_timer (SdesCall *self);
+void _sdes_call_stop_ack_timer (SdesCall *self);
 
 G_END_DECLS

@@ -64,6 +64,7 @@ typedef struct {
   gchar **suites;
   const gchar *warn_agent;
   SdesLocalMedia *local;
+  GMainContext *context;        /* the owner's: the call's timers run there */
 } SdesCallConfig;
 
 SdesCall *_sdes_call_new_outgoing (GObject *host, const SdesCallHost *iface,

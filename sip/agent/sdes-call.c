@@ -132,6 +132,7 @@ _sdes_call_end (SdesCall *self, SdesCallEndReason why, guint status, const gchar
 
   if (self->state == SDES_CALL_STATE_ENDED)
     return;
+  _sdes_call_stop_ack_timer (self);
   self->end_reason = why;
   g_object_notify_by_pspec (G_OBJECT (self), props[SDES_CALL_PROP_END_REASON]);
   _sdes_call_set_state (self, SDES_CALL_STATE_ENDED);
@@ -295,6 +296,7 @@ call_new (GObject *host, const SdesCallHost *iface, const SdesCallConfig *config
   self->suites = g_strdupv (config->suites);
   self->warn_agent = g_strdup (config->warn_agent);
   self->local = config->local ? sdes_local_media_ref (config->local) : NULL;
+  self->context = config->context ? g_main_context_ref (config->context) : NULL;
   return self;
 }
 
@@ -351,6 +353,7 @@ call_handle_call_state (SdesCall *self, int status, char const *phrase, tagi_t t
   tl_gets (tags, NUTAG_CALLSTATE_REF (cs), TAG_END ());
   if (cs == nua_callstate_ready && self->incoming &&
       self->state == SDES_CALL_STATE_INCOMING) {
+    _sdes_call_stop_ack_timer (self);
     _sdes_call_set_state (self, SDES_CALL_STATE_ACTIVE);
     /* Late offer: the media are known once the ACK's answer is in. */
     if (!self->late_offer)
@@ -360,6 +363,45 @@ call_handle_call_state (SdesCall *self, int status, char const *phrase, tagi_t t
       _sdes_call_end (self, SDES_CALL_END_REASON_REJECTED, status, phrase);
     else
       _sdes_call_end (self, SDES_CALL_END_REASON_REMOTE_HANGUP, 200, phrase);
+  }
+}
+
+/* The 64*T1 wait for the ACK of a 2xx sent without retransmissions (see
+ * sdes_call_accept()): RFC 3261 §13.3.1.4, the session is ended with BYE.
+ * Sofia's default T1 (500 ms) is the agent's. */
+#define CALL_ACK_WAIT_S 32
+
+static gboolean
+call_ack_timeout (gpointer data)
+{
+  SdesCall *self = data;
+  g_autoptr(SdesCall) keep = g_object_ref (self);
+
+  g_clear_pointer (&self->ack_timer, g_source_unref);
+  if (self->incoming && self->state == SDES_CALL_STATE_INCOMING &&
+      self->pending_answer == NULL) {
+    nua_bye (self->nh, TAG_END ());
+    _sdes_call_end (self, SDES_CALL_END_REASON_ACK_TIMEOUT, 408, "ACK Timeout");
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void
+_sdes_call_start_ack_timer (SdesCall *self)
+{
+  _sdes_call_stop_ack_timer (self);
+  self->ack_timer = g_timeout_source_new_seconds (CALL_ACK_WAIT_S);
+  g_source_set_name (self->ack_timer, "[srtpsdes] ACK wait");
+  g_source_set_callback (self->ack_timer, call_ack_timeout, self, NULL);
+  g_source_attach (self->ack_timer, self->context);
+}
+
+void
+_sdes_call_stop_ack_timer (SdesCall *self)
+{
+  if (self->ack_timer != NULL) {
+    g_source_destroy (self->ack_timer);
+    g_clear_pointer (&self->ack_timer, g_source_unref);
   }
 }
 
@@ -565,6 +607,8 @@ _sdes_call_check_state (SdesCall *self, SdesCallState want, GError **error)
 gboolean
 sdes_call_accept (SdesCall *call, GError **error)
 {
+  nua_t *nua;
+
   g_return_val_if_fail (SDES_IS_CALL (call), FALSE);
 
   if (!_sdes_call_check_state (call, SDES_CALL_STATE_INCOMING, error))
@@ -575,10 +619,27 @@ sdes_call_accept (SdesCall *call, GError **error)
     return FALSE;
   }
   _sdes_call_set_sdp (call, &call->local_sdp, call->pending_answer, SDES_CALL_PROP_LOCAL_SDP);
+  /* Over TCP/TLS the 200 is sent once: nta retransmits a UAS's 2xx until
+   * the ACK (RFC 3261 §13.3.1.4) even on a connection, and when the caller
+   * has closed it, Debian's Sofia 1.12.11 opens a new TLS connection for
+   * each retransmission and never frees its SSL object (tport_tls.c
+   * tls_free() has no SSL_free()): ~11 leaked per call that is never
+   * ACKed. NTATAG_UA(0) for this one response (nua handles its messages
+   * in order, in this thread) sends it without Timer G; the call's own
+   * 64*T1 timer (_sdes_call_start_ack_timer) then does what nta's Timer H
+   * would. The reliable transport already delivered the 200 to the next
+   * hop (RFC 3261 §17.2.1). */
+  nua = call->host ? call->host_iface->get_nua (call->host) : NULL;
+  if (nua != NULL && call->reliable_invite)
+    nua_set_params (nua, NTATAG_UA (0), TAG_END ());
   nua_respond (call->nh, SIP_200_OK,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (call->pending_answer),
                TAG_END ());
+  if (nua != NULL && call->reliable_invite) {
+    nua_set_params (nua, NTATAG_UA (1), TAG_END ());
+    _sdes_call_start_ack_timer (call);
+  }
   g_clear_pointer (&call->pending_answer, sdes_crypto_free_secret);
   return TRUE;
 }
@@ -682,6 +743,7 @@ sdes_call_finalize (GObject *object)
 {
   SdesCall *self = SDES_CALL (object);
 
+  _sdes_call_stop_ack_timer (self);
   _sdes_call_drop_handle (self);
   _sdes_call_release_transfer (self);
   call_disconnect_session (self);
@@ -698,6 +760,7 @@ sdes_call_finalize (GObject *object)
   g_free (self->refer_event);
   g_strfreev (self->suites);
   g_free (self->warn_agent);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_queue_clear_full (&self->redirect_targets, g_free);
 
   G_OBJECT_CLASS (sdes_call_parent_class)->finalize (object);

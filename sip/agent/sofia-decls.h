@@ -25,6 +25,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/tport_tag.h>
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/soa_session.h>
 #include <sofia-sip/auth_client.h>
 
