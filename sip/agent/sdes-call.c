@@ -607,8 +607,6 @@ _sdes_call_check_state (SdesCall *self, SdesCallState want, GError **error)
 gboolean
 sdes_call_accept (SdesCall *call, GError **error)
 {
-  nua_t *nua;
-
   g_return_val_if_fail (SDES_IS_CALL (call), FALSE);
 
   if (!_sdes_call_check_state (call, SDES_CALL_STATE_INCOMING, error))
@@ -619,27 +617,16 @@ sdes_call_accept (SdesCall *call, GError **error)
     return FALSE;
   }
   _sdes_call_set_sdp (call, &call->local_sdp, call->pending_answer, SDES_CALL_PROP_LOCAL_SDP);
-  /* Over TCP/TLS the 200 is sent once: nta retransmits a UAS's 2xx until
-   * the ACK (RFC 3261 §13.3.1.4) even on a connection, and when the caller
-   * has closed it, Debian's Sofia 1.12.11 opens a new TLS connection for
-   * each retransmission and never frees its SSL object (tport_tls.c
-   * tls_free() has no SSL_free()): ~11 leaked per call that is never
-   * ACKed. NTATAG_UA(0) for this one response (nua handles its messages
-   * in order, in this thread) sends it without Timer G; the call's own
-   * 64*T1 timer (_sdes_call_start_ack_timer) then does what nta's Timer H
-   * would. The reliable transport already delivered the 200 to the next
-   * hop (RFC 3261 §17.2.1). */
-  nua = call->host ? call->host_iface->get_nua (call->host) : NULL;
-  if (nua != NULL && call->reliable_invite)
-    nua_set_params (nua, NTATAG_UA (0), TAG_END ());
+  /* RFC 3261 §13.3.1.4: nta retransmits the 2xx until the ACK, on a
+   * connection too. When a TLS caller has closed its connection, Debian's
+   * Sofia 1.12.11 opens a new connection for each retransmission and never
+   * frees its SSL object (tport_tls.c tls_free() has no SSL_free()); a
+   * workaround that sent this 200 with NTATAG_UA(0) kept nua from seeing
+   * the ACK of normal TLS calls, so that leak stays (docs/security.md). */
   nua_respond (call->nh, SIP_200_OK,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (call->pending_answer),
                TAG_END ());
-  if (nua != NULL && call->reliable_invite) {
-    nua_set_params (nua, NTATAG_UA (1), TAG_END ());
-    _sdes_call_start_ack_timer (call);
-  }
   g_clear_pointer (&call->pending_answer, sdes_crypto_free_secret);
   return TRUE;
 }
