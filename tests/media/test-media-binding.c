@@ -302,7 +302,7 @@ test_rtcp_mux (gconstpointer data)
       run_for (100);
       phone_media_get_stats (a, &as);
       phone_media_get_stats (b, &bs);
-      if (as.rtcp_received > 0 && bs.rtcp_received > 0 && i >= 20)
+      if (as.rtcp_received > 0 && bs.rtcp_received > 0 && as.rtcp_sent > 0 && i >= 20)
         break;
     }
     g_assert_cmpuint (as.rtcp_received, >, 0);
