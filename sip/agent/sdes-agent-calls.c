@@ -10,6 +10,7 @@
  * sdes-agent-sofia.c reads in Sofia's log. */
 
 #include "sdes-agent-internal.h"
+#include "sdes-tls-reaper.h"
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -28,19 +29,34 @@
  * with ~1 MB in use; 13 MB after malloc_trim). While nua reports events,
  * and for TRIM_AFTER_US after the last one (Sofia's 32 s plus margin),
  * malloc_trim(0) runs from a timer on the agent's context at most every
- * TRIM_INTERVAL_S seconds. Idle agents never trim. */
+ * TRIM_INTERVAL_S seconds. Each tick first frees the TLS connection
+ * objects Sofia-SIP left behind (sdes-tls-reaper.c); while connections
+ * Sofia made on this thread are open, the ticks go on, so one that closes
+ * later is freed within TRIM_INTERVAL_S. Idle agents without TLS
+ * connections never wake. */
 #define TRIM_INTERVAL_S 10
 #define TRIM_AFTER_US (45 * G_USEC_PER_SEC)
+/* A failed handshake is looked up by a call whose INVITE then ends with
+ * nta's 503 or its 408 (timer B, 64*T1 = 32 s, RFC 3261 §17.1.1.2); older
+ * records are dropped, so peers that fail from many ports cannot grow the
+ * table. */
+#define TLS_FAILED_KEEP_US (120 * G_USEC_PER_SEC)
+
+static void agent_tls_prune (SdesAgent *self, gint64 now);
 
 static gboolean
 agent_trim_tick (gpointer data)
 {
   SdesAgent *self = data;
+  guint tls_open = 0;
 
+  _sdes_tls_reaper_sweep (&tls_open);
+  agent_tls_prune (self, g_get_monotonic_time ());
 #ifdef __GLIBC__
   malloc_trim (0);
 #endif
-  if (g_get_monotonic_time () - self->last_activity < TRIM_AFTER_US)
+  if (tls_open > 0 || g_hash_table_size (self->tls_failed) > 0 ||
+      g_get_monotonic_time () - self->last_activity < TRIM_AFTER_US)
     return G_SOURCE_CONTINUE;
   g_clear_pointer (&self->trim_source, g_source_unref);
   return G_SOURCE_REMOVE;
@@ -202,6 +218,19 @@ agent_tls_idle (gpointer data)
     tls_failure_free (t);
   }
   return G_SOURCE_REMOVE;
+}
+
+static void
+agent_tls_prune (SdesAgent *self, gint64 now)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->tls_failed);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    if (now - ((TlsFailure *) value)->time > TLS_FAILED_KEEP_US)
+      g_hash_table_iter_remove (&iter);
+  }
 }
 
 /* SdesTlsFailedFunc: called inside Sofia (its logger), so only queued. */

@@ -36,6 +36,7 @@
 
 #include "sdes-agent-internal.h"
 #include "sdes-agent-sofia.h"
+#include "sdes-tls-reaper.h"
 
 #include <string.h>
 
@@ -325,6 +326,9 @@ agent_create_stack (SdesAgent *agent, const gchar *sip_url, const gchar *sips_ur
   g_source_set_can_recurse (agent->source, TRUE);
   g_source_attach (agent->source, agent->context);
   _sdes_sofia_watch_tls (agent->source, _sdes_agent_tls_failed, agent);
+  /* Sofia-SIP 1.12 never frees its TLS connections' SSL objects: track
+   * them from their creation (sdes-tls-reaper.c). */
+  _sdes_tls_reaper_init ();
 
   agent->nua = nua_create (agent->root, agent_nua_callback, agent,
                            TAG_IF (sip_url, NUTAG_URL (sip_url)),
@@ -574,6 +578,8 @@ sdes_agent_dispose (GObject *object)
     self->source = NULL;
     su_root_destroy (self->root);
     self->root = NULL;
+    /* Every transport is gone: so are its connections' SSL objects. */
+    _sdes_tls_reaper_sweep (NULL);
   }
   _sdes_agent_tls_clear (self);
   _sdes_sofia_unstage_tls (self->cert_dir);

@@ -618,11 +618,9 @@ sdes_call_accept (SdesCall *call, GError **error)
   }
   _sdes_call_set_sdp (call, &call->local_sdp, call->pending_answer, SDES_CALL_PROP_LOCAL_SDP);
   /* RFC 3261 §13.3.1.4: nta retransmits the 2xx until the ACK, on a
-   * connection too. When a TLS caller has closed its connection, Debian's
-   * Sofia 1.12.11 opens a new connection for each retransmission and never
-   * frees its SSL object (tport_tls.c tls_free() has no SSL_free()); a
-   * workaround that sent this 200 with NTATAG_UA(0) kept nua from seeing
-   * the ACK of normal TLS calls, so that leak stays (docs/security.md). */
+   * connection too. When a TLS caller has closed its connection, Sofia
+   * opens a new one for each retransmission; the SSL objects it never
+   * frees are freed by the agent (sdes-tls-reaper.c). */
   nua_respond (call->nh, SIP_200_OK,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (call->pending_answer),

@@ -54,7 +54,7 @@ class Agent:
             args += ["--bind", "sips:127.0.0.1:%d" % tls_port,
                      "--tls-cert", cert, "--tls-key", key]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=env, text=True)
+                                     stderr=(open(os.environ["SDES_AGENT_STDERR"], "w") if os.environ.get("SDES_AGENT_STDERR") else subprocess.DEVNULL), env=env, text=True)
         line = self.proc.stdout.readline()
         if "ready" not in line:
             raise RuntimeError("agent did not start: %r" % line)

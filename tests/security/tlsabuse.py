@@ -19,8 +19,58 @@ def sockets_bound(f):
     return max(f["base_sockets"] * 1.1, f["base_sockets"] + 2)
 
 
-def run(exe, calls, burst, settle=100, log=print, env=None):
-    """Returns a dict of figures; log(str) gets progress lines."""
+def abuse_round(agent, tls_port, ctx, sink, calls, burst, settle, f, log):
+    """CALLS TLS INVITEs closed without ACK one after the other, then a burst
+    of BURST from 32 threads whose Via names the sink's port; then up to
+    SETTLE s until every call ended, the sockets and the SSL objects are
+    back to the baseline in f, and the heap stopped shrinking."""
+    r = {}
+    t0 = time.monotonic()
+    st = [sa.stream_call(tls_port, "noack-%d" % i, False, ctx) for i in range(calls)]
+    r["noack_answered"] = st.count(200)
+    log("%d TLS INVITEs closed without ACK in %.1f s: %d answered 200"
+        % (calls, time.monotonic() - t0, r["noack_answered"]))
+
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        st = list(pool.map(lambda i: sa.stream_call(tls_port, "burst-%d" % i, False, ctx,
+                                                    timeout=10.0, via_port=sink.port), range(burst)))
+    r["burst_answered"] = st.count(200)
+    r["burst_seconds"] = time.monotonic() - t0
+    peak = agent.stats()
+    r.update(peak_heap=peak["heap"], peak_rss_kb=agent.rss_kb(), peak_sockets=agent.sockets())
+    log("burst of %d in %.1f s: %d answered; heap %d B, RSS %d kB, %d sockets"
+        % (burst, r["burst_seconds"], r["burst_answered"], peak["heap"],
+           r["peak_rss_kb"], r["peak_sockets"]))
+
+    t0 = time.monotonic()
+    settled = None
+    last_heap = None
+    while time.monotonic() - t0 < settle:
+        time.sleep(5)
+        s = agent.stats()
+        rss, socks = agent.rss_kb(), agent.sockets()
+        log("+%3.0f s: calls ended %d/%d, heap %d B, RSS %d kB, %d sockets, "
+            "SSL objects created %d, live %d"
+            % (time.monotonic() - t0, s["ended"], s["calls"], s["heap"], rss, socks,
+               s["ssl_new"], s["ssl_live"]))
+        back = (s["ended"] == s["calls"] and socks <= f["base_sockets"]
+                and s["ssl_live"] <= f["base_ssl"])
+        if settled is None and back:
+            settled = time.monotonic() - t0
+        if back and last_heap is not None and s["heap"] >= last_heap - 4096:
+            break
+        last_heap = s["heap"] if back else None
+    s = agent.stats()
+    r.update(end_heap=s["heap"], end_rss_kb=agent.rss_kb(), end_sockets=agent.sockets(),
+             ssl_new=s["ssl_new"], ssl_live=s["ssl_live"], ended=s["ended"],
+             answered=s["calls"], settled_seconds=settled)
+    return r
+
+
+def run(exe, calls, burst, settle=100, log=print, env=None, rounds=1):
+    """Returns a dict of figures (those of the last round, and "rounds": one
+    dict per round); log(str) gets progress lines."""
     tmp = tempfile.TemporaryDirectory(prefix="srtpsdes-tls-")
     cert, key = sa.make_cert(tmp.name)
     port, tls_port = sa.free_port(), sa.free_port()
@@ -31,48 +81,30 @@ def run(exe, calls, burst, settle=100, log=print, env=None):
     f = {"calls": calls, "burst": burst}
     try:
         f["warm_status"] = sa.stream_call(tls_port, "warm", True, ctx)
-        time.sleep(1)
-        base = agent.stats()
+        # The warm call's connection is closed by us; the agent frees its
+        # SSL object at its next housekeeping tick (10 s).
+        t0 = time.monotonic()
+        while True:
+            time.sleep(1)
+            base = agent.stats()
+            if base["ssl_live"] == 0 or time.monotonic() - t0 > 20:
+                break
         f.update(base_heap=base["heap"], base_ssl=base["ssl_live"],
                  base_rss_kb=agent.rss_kb(), base_sockets=agent.sockets())
         log("baseline: heap %d B, RSS %d kB, %d sockets, %d SSL objects"
             % (base["heap"], f["base_rss_kb"], f["base_sockets"], base["ssl_live"]))
 
-        t0 = time.monotonic()
-        st = [sa.stream_call(tls_port, "noack-%d" % i, False, ctx) for i in range(calls)]
-        f["noack_answered"] = st.count(200)
-        log("%d TLS INVITEs closed without ACK in %.1f s: %d answered 200"
-            % (calls, time.monotonic() - t0, f["noack_answered"]))
-
-        t0 = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(32) as pool:
-            st = list(pool.map(lambda i: sa.stream_call(tls_port, "burst-%d" % i, False, ctx,
-                                                        timeout=10.0, via_port=sink.port), range(burst)))
-        f["burst_answered"] = st.count(200)
-        f["burst_seconds"] = time.monotonic() - t0
-        peak = agent.stats()
-        f.update(peak_heap=peak["heap"], peak_rss_kb=agent.rss_kb(),
-                 peak_sockets=agent.sockets())
-        log("burst of %d in %.1f s: %d answered; heap %d B, RSS %d kB, %d sockets"
-            % (burst, f["burst_seconds"], f["burst_answered"], peak["heap"],
-               f["peak_rss_kb"], f["peak_sockets"]))
-
-        t0 = time.monotonic()
-        settled = None
-        while time.monotonic() - t0 < settle:
-            time.sleep(5)
-            s = agent.stats()
-            rss, socks = agent.rss_kb(), agent.sockets()
-            log("+%3.0f s: calls ended %d/%d, heap %d B, RSS %d kB, %d sockets, "
-                "SSL objects created %d, live %d"
-                % (time.monotonic() - t0, s["ended"], s["calls"], s["heap"], rss, socks,
-                   s["ssl_new"], s["ssl_live"]))
-            if settled is None and s["ended"] == s["calls"] and socks <= sockets_bound(f):
-                settled = time.monotonic() - t0
-        s = agent.stats()
-        f.update(end_heap=s["heap"], end_rss_kb=agent.rss_kb(), end_sockets=agent.sockets(),
-                 ssl_new=s["ssl_new"], ssl_live=s["ssl_live"], ended=s["ended"],
-                 answered=s["calls"], settled_seconds=settled)
+        f["rounds"] = []
+        for r in range(rounds):
+            f["rounds"].append(abuse_round(agent, tls_port, ctx, sink, calls, burst, settle,
+                                           f, log))
+        last = f["rounds"][-1]
+        for k in ("noack_answered", "burst_answered", "peak_heap", "peak_rss_kb", "peak_sockets",
+                  "end_heap", "end_rss_kb", "end_sockets", "ssl_new", "ssl_live", "ended",
+                  "answered", "settled_seconds"):
+            f[k] = last[k]
+        f["noack_answered"] = sum(x["noack_answered"] for x in f["rounds"])
+        f["burst_answered"] = sum(x["burst_answered"] for x in f["rounds"])
 
         ok = 0
         for i in range(20):

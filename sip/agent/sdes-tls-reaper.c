@@ -1,0 +1,312 @@
+/* srtpsdes — freeing the TLS connection objects Sofia-SIP forgets
+ *
+ * Copyright (C) 2026 srtpsdes developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* Sofia-SIP 1.12.11 as Debian ships it never frees the OpenSSL SSL object
+ * of a TLS connection: tport_tls.c tls_free() calls SSL_shutdown() and
+ * BIO_free() on the connection's socket BIO, but not SSL_free(). Every TLS
+ * connection, accepted or opened, keeps ~30 KB until the process exits,
+ * and nta opens one per 2xx retransmission to a caller that closed its
+ * connection without ACK (RFC 3261 §13.3.1.4), so such callers can grow an
+ * agent's heap at will.
+ *
+ * What is done here, with OpenSSL's public API only:
+ *
+ * - Every SSL object created in the process is seen when it is created
+ *   (an ex_data index with a new callback, CRYPTO_get_ex_new_index(3)).
+ *   It is Sofia's when its SSL_CTX's verify callback lies in
+ *   libsofia-sip-ua (dladdr(3); Sofia always sets tls_verify_cb). Only
+ *   those are tracked, with the thread that made them and a sequence
+ *   number. The free callback of the same index forgets any SSL object
+ *   that is freed by someone else (a Sofia that does call SSL_free()).
+ *
+ * - Sofia is done with a connection's SSL object exactly when it closes
+ *   the connection's socket: on every path (tport_close() through the TLS
+ *   vtp_shutdown, tport_zap_secondary() through vtp_deinit_secondary)
+ *   tls_free() runs before tport_cleanup() closes the socket, in the same
+ *   call. So a tracked object whose socket BIO's descriptor is closed
+ *   (fcntl F_GETFD says EBADF), or was reused by a newer tracked object of
+ *   the same thread, belongs to no connection any more.
+ *
+ * - Such an object is freed with SSL_free() after giving back the two
+ *   references Sofia's tls_free() dropped that were not its own:
+ *   - one of its socket BIO: SSL_set_bio(ssl, bio, bio) made the SSL
+ *     object own two references to the BIO, and Sofia's BIO_free() dropped
+ *     one of them, so SSL_free() (which frees the write and the read BIO)
+ *     needs one back. The socket is BIO_NOCLOSE: nothing is closed twice;
+ *   - one of the SSL_CTX: tls_init_secondary() copies the master's `type`
+ *     into the connection's tls_t, so tls_free() takes every connection
+ *     for a master and calls SSL_CTX_free() on the shared context; that
+ *     balanced the reference SSL_new() took only because the SSL object
+ *     was never freed. Without it the context would be freed while the
+ *     listening transport still uses it (seen as a double free under
+ *     AddressSanitizer). Should a Sofia keep its reference, the context
+ *     is kept one reference too many: never freed, never freed early.
+ *
+ * - A connection whose TLS handshake has not finished HANDSHAKE_TIMEOUT_US
+ *   after the SSL object was made is shut down (shutdown(2) on its socket;
+ *   Sofia then sees end of stream and closes it the usual way). Sofia has
+ *   no handshake timeout: a peer that accepts a connection and never
+ *   answers the ClientHello (or connects and never sends one) held it,
+ *   and every message queued on it, for as long as it liked. The socket is
+ *   identified by the device and inode fstat(2) gave when the handshake
+ *   started (the SSL object's info callback), so a descriptor number that
+ *   now names another socket is never touched.
+ *
+ * Sweeps run on the thread that runs the Sofia stacks and only look at the
+ * objects that thread made, so Sofia is never inside tls_*() on them while
+ * they are examined. Objects whose BIOs are not Sofia's shape (one socket
+ * BIO for reading and writing) are never freed here. */
+
+#include "sdes-tls-reaper.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+
+/* Long enough for connect(2)'s SYN retries (1 + 2 + 4 + 8 s) and a
+ * handshake on a slow path; a loopback handshake takes milliseconds. */
+#define HANDSHAKE_TIMEOUT_US (20 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  GThread *owner;   /* the thread that created it: the one that runs its Sofia */
+  guint64 seq;      /* creation order */
+  gint64 created;   /* monotonic */
+  gint fd;          /* of its socket BIO, read by the owner's sweeps; -1 unknown */
+  gint hs_fd;       /* its socket when the handshake started, -1 before */
+  dev_t hs_dev;     /* and that socket's identity (fstat) */
+  ino_t hs_ino;
+  gboolean stopped; /* shut down for a stalled handshake */
+} Tracked;
+
+static GMutex reaper_lock;
+static GHashTable *tracked;        /* SSL* -> Tracked*; under reaper_lock */
+static guint64 next_seq;           /* under reaper_lock */
+static guint64 total_tracked;      /* under reaper_lock */
+static guint64 total_freed;        /* under reaper_lock */
+static guint64 total_stalled;      /* under reaper_lock */
+static int reaper_idx = -1;        /* our ex_data index: SSL -> Tracked* */
+static gpointer sofia_verify_cb;   /* Sofia's tls_verify_cb once recognised */
+
+static gboolean
+ctx_is_sofias (SSL_CTX *ctx)
+{
+  SSL_verify_cb cb = SSL_CTX_get_verify_callback (ctx);
+  Dl_info info;
+
+  if (cb == NULL)
+    return FALSE;
+  if ((gpointer) cb == g_atomic_pointer_get (&sofia_verify_cb))
+    return TRUE;
+  if (dladdr ((const void *) cb, &info) == 0 || info.dli_fname == NULL ||
+      strstr (info.dli_fname, "libsofia-sip-ua") == NULL)
+    return FALSE;
+  g_atomic_pointer_set (&sofia_verify_cb, (gpointer) cb);
+  return TRUE;
+}
+
+static gint ssl_socket_fd (SSL *ssl);
+
+/* The first handshake step of a tracked object, on the thread that runs
+ * its Sofia: its socket BIO is in place, its descriptor is Sofia's. */
+static void
+ssl_info_cb (const SSL *ssl, int where, int ret)
+{
+  Tracked *t;
+  struct stat st;
+
+  (void) ret;
+  if (!(where & SSL_CB_HANDSHAKE_START))
+    return;
+  t = SSL_get_ex_data (ssl, reaper_idx);
+  if (t == NULL || t->hs_fd >= 0)
+    return;
+  t->hs_fd = ssl_socket_fd ((SSL *) ssl);
+  if (t->hs_fd >= 0 && fstat (t->hs_fd, &st) == 0 && S_ISSOCK (st.st_mode)) {
+    t->hs_dev = st.st_dev;
+    t->hs_ino = st.st_ino;
+  } else {
+    t->hs_fd = -1;
+  }
+}
+
+static void
+ssl_new_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+  SSL *ssl = parent;
+  SSL_CTX *ctx = SSL_get_SSL_CTX (ssl);
+  Tracked *t;
+
+  (void) ptr, (void) ad, (void) idx, (void) argl, (void) argp;
+  if (ctx == NULL || !ctx_is_sofias (ctx))
+    return;
+  t = g_new0 (Tracked, 1);
+  t->owner = g_thread_self ();
+  t->created = g_get_monotonic_time ();
+  t->fd = -1;
+  t->hs_fd = -1;
+  CRYPTO_set_ex_data (ad, idx, t);
+  SSL_set_info_callback (ssl, ssl_info_cb);
+  g_mutex_lock (&reaper_lock);
+  t->seq = ++next_seq;
+  total_tracked++;
+  g_hash_table_insert (tracked, ssl, t);
+  g_mutex_unlock (&reaper_lock);
+}
+
+static void
+ssl_free_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+  (void) ptr, (void) ad, (void) idx, (void) argl, (void) argp;
+  g_mutex_lock (&reaper_lock);
+  g_hash_table_remove (tracked, parent);
+  g_mutex_unlock (&reaper_lock);
+}
+
+void
+_sdes_tls_reaper_init (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    g_mutex_lock (&reaper_lock);
+    tracked = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+    g_mutex_unlock (&reaper_lock);
+    reaper_idx = CRYPTO_get_ex_new_index (CRYPTO_EX_INDEX_SSL, 0, NULL, ssl_new_cb, NULL,
+                                          ssl_free_cb);
+    if (reaper_idx < 0)
+      g_warning ("OpenSSL gave no ex_data index: TLS connection objects Sofia-SIP "
+                 "does not free will not be freed either");
+    g_once_init_leave (&once, 1);
+  }
+}
+
+/* The descriptor of an SSL object's one socket BIO, or -1 when it has no
+ * BIO yet or not Sofia's shape. */
+static gint
+ssl_socket_fd (SSL *ssl)
+{
+  BIO *rbio = SSL_get_rbio (ssl);
+  int fd = -1;
+
+  if (rbio == NULL || rbio != SSL_get_wbio (ssl) ||
+      BIO_method_type (rbio) != BIO_TYPE_SOCKET)
+    return -1;
+  if (BIO_get_fd (rbio, &fd) < 0)
+    return -1;
+  return fd;
+}
+
+static gboolean
+fd_is_closed (gint fd)
+{
+  return fcntl (fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+/* Is @fd still the socket whose handshake @t started? */
+static gboolean
+fd_is_handshake_socket (const Tracked *t, gint fd)
+{
+  struct stat st;
+
+  return t->hs_fd == fd && fstat (fd, &st) == 0 && st.st_dev == t->hs_dev &&
+         st.st_ino == t->hs_ino;
+}
+
+guint
+_sdes_tls_reaper_sweep (guint *left)
+{
+  GThread *self = g_thread_self ();
+  g_autoptr (GPtrArray) dead = g_ptr_array_new ();
+  g_autoptr (GHashTable) newest = g_hash_table_new (NULL, NULL); /* fd -> Tracked* */
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 now = g_get_monotonic_time ();
+  guint still = 0, stalled = 0;
+
+  g_mutex_lock (&reaper_lock);
+  if (tracked == NULL) {
+    g_mutex_unlock (&reaper_lock);
+    if (left != NULL)
+      *left = 0;
+    return 0;
+  }
+  g_hash_table_iter_init (&iter, tracked);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    Tracked *t = value;
+    Tracked *n;
+
+    if (t->owner != self)
+      continue;
+    t->fd = ssl_socket_fd (key);
+    if (t->fd < 0)
+      continue;
+    n = g_hash_table_lookup (newest, GINT_TO_POINTER (t->fd + 1));
+    if (n == NULL || n->seq < t->seq)
+      g_hash_table_insert (newest, GINT_TO_POINTER (t->fd + 1), t);
+  }
+  g_hash_table_iter_init (&iter, tracked);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    Tracked *t = value;
+
+    if (t->owner != self)
+      continue;
+    if (t->fd >= 0 &&
+        (g_hash_table_lookup (newest, GINT_TO_POINTER (t->fd + 1)) != t ||
+         fd_is_closed (t->fd) ||
+         (t->hs_fd >= 0 && !fd_is_handshake_socket (t, t->fd)))) {
+      g_ptr_array_add (dead, key);
+      g_hash_table_iter_remove (&iter);
+      continue;
+    }
+    still++;
+    if (!t->stopped && t->fd >= 0 && now - t->created > HANDSHAKE_TIMEOUT_US &&
+        !SSL_is_init_finished (key) && fd_is_handshake_socket (t, t->fd)) {
+      /* Sofia reads end of stream on it and closes it; the next sweep
+       * frees the object. */
+      shutdown (t->fd, SHUT_RDWR);
+      t->stopped = TRUE;
+      stalled++;
+    }
+  }
+  total_stalled += stalled;
+  total_freed += dead->len;
+  g_mutex_unlock (&reaper_lock);
+
+  /* Outside the lock: SSL_free() calls ssl_free_cb. */
+  for (guint i = 0; i < dead->len; i++) {
+    SSL *ssl = g_ptr_array_index (dead, i);
+
+    BIO_up_ref (SSL_get_rbio (ssl));
+    SSL_CTX_up_ref (SSL_get_SSL_CTX (ssl));
+    SSL_free (ssl);
+  }
+  if (dead->len > 0 || stalled > 0)
+    g_debug ("freed %u TLS connection objects Sofia-SIP left behind (%u still in use); "
+             "shut down %u connections whose handshake stalled", dead->len, still, stalled);
+  if (left != NULL)
+    *left = still;
+  return dead->len;
+}
+
+void
+_sdes_tls_reaper_totals (guint64 *tracked_out, guint64 *freed_out, guint64 *stalled_out)
+{
+  g_mutex_lock (&reaper_lock);
+  if (stalled_out != NULL)
+    *stalled_out = total_stalled;
+  if (tracked_out != NULL)
+    *tracked_out = total_tracked;
+  if (freed_out != NULL)
+    *freed_out = total_freed;
+  g_mutex_unlock (&reaper_lock);
+}

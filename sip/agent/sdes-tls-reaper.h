@@ -1,0 +1,27 @@
+/* srtpsdes — freeing the TLS connection objects Sofia-SIP forgets
+ *
+ * Copyright (C) 2026 srtpsdes developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Starts tracking the OpenSSL SSL objects Sofia-SIP creates (once per
+ * process; call before the first nua_create()). Safe to call many times. */
+void _sdes_tls_reaper_init (void);
+
+/* Frees the SSL objects made on the calling thread whose Sofia connection
+ * is gone, and shuts down connections whose TLS handshake stalled. Call it only from the thread that runs the Sofia stacks (the
+ * agent's context), never from inside Sofia. Returns how many were freed;
+ * @left (nullable) gets how many of this thread's are still tracked. */
+guint _sdes_tls_reaper_sweep (guint *left);
+
+/* Process totals since start: SSL objects of Sofia tracked and freed here,
+ * connections shut down because their handshake stalled. */
+void _sdes_tls_reaper_totals (guint64 *tracked, guint64 *freed, guint64 *stalled);
+
+G_END_DECLS
