@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --concurrent) concurrent=$2; shift 2 ;;
     --callers) callers=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     -*) echo "rig-soak.sh: unknown option $1" >&2; exit 2 ;;
     *) calls=$1; shift ;;
   esac
