@@ -236,7 +236,7 @@ on_media_ready (SdesCall *call, GPtrArray *media, RigCall *c)
   if (!c->established) {
     c->established = TRUE;
     c->setup_ms = (gdouble) (now - c->t_start) / 1000.0;
-    g_array_append_val (rig->setup_ms, c->setup_ms);
+    rig_histogram_add (&rig->setup_ms, c->setup_ms);
     rig->established++;
     rig->t_last_setup = now;
     if (!rig->answer) {

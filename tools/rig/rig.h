@@ -27,6 +27,21 @@ G_BEGIN_DECLS
 
 typedef struct _Rig Rig;
 
+/* Setup times as a log-scale histogram: memory that does not grow with the
+ * number of calls. Bucket i holds [MIN·2^(i/N), MIN·2^((i+1)/N)) ms with N
+ * buckets per octave; 24 octaves cover 0.01 ms to 168 s (anything outside
+ * goes to the first or last bucket). */
+#define SETUP_HIST_MIN_MS 0.01
+#define SETUP_HIST_PER_OCTAVE 64
+#define SETUP_HIST_BUCKETS (24 * SETUP_HIST_PER_OCTAVE)
+
+typedef struct {
+  guint32 counts[SETUP_HIST_BUCKETS];
+  guint64 n;
+  gdouble min;
+  gdouble max;
+} RigHistogram;
+
 typedef enum {
   DUE_HANGUP,
   DUE_HOLD,
@@ -108,7 +123,7 @@ struct _Rig
   guint64 auth_failures;
   guint threads_peak;
   GHashTable *failures;        /* cause -> count */
-  GArray *setup_ms;
+  RigHistogram setup_ms;
   gint64 t0;
   gint64 t_first;
   gint64 t_last_setup;
@@ -139,6 +154,8 @@ gboolean rig_on_stop_signal (gpointer data);
 gboolean rig_on_progress (gpointer data);
 
 /* rig-report.c */
+void rig_histogram_add (RigHistogram *h, gdouble value);
+gdouble rig_histogram_percentile (const RigHistogram *h, gdouble p);
 void rig_on_stream_done (RigStream *stream, const RigStreamResult *result, gpointer user_data);
 void rig_print_summary (Rig *rig);
 void rig_print_ready (Rig *rig);

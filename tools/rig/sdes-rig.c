@@ -218,7 +218,6 @@ rig_start (Rig *rig, RigOptions *o)
 
   rig->loop = g_main_loop_new (NULL, FALSE);
   rig->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  rig->setup_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
   rig->calls = g_hash_table_new (NULL, NULL);
   rig->by_index = g_hash_table_new (NULL, NULL);
   for (guint k = 0; k < N_DUE; k++)
@@ -304,7 +303,6 @@ rig_clear (Rig *rig)
   g_clear_pointer (&rig->calls, g_hash_table_unref);
   g_clear_pointer (&rig->by_index, g_hash_table_unref);
   g_clear_pointer (&rig->failures, g_hash_table_unref);
-  g_clear_pointer (&rig->setup_ms, g_array_unref);
   g_clear_pointer (&rig->uris, g_strfreev);
   g_clear_pointer (&rig->media_address, g_free);
   g_clear_pointer (&rig->loop, g_main_loop_unref);
