@@ -989,7 +989,7 @@ static gboolean
 build_pipeline (PhoneMedia *self, const SdesMediaDescription *desc, GError **error)
 {
   const CodecElements *codec = codec_by_name (desc->encoding_name);
-  GstElement *udp[6];   /* see build_transport() */
+  GstElement *udp[6] = { NULL };   /* see build_transport() */
   GstElement *valve;
 
   if (codec == NULL || desc->clock_rate != codec->clock_rate) {
