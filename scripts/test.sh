@@ -84,6 +84,15 @@ else
   echo "no gi suite (gobject-introspection or python3-gi missing)"; failed=$((failed + 1)); fail=1
 fi
 
+echo "== release build (gcc -O3 sees uninitialised uses that -O0 and -O1 builds do not)"
+setup build-release --buildtype=release
+if meson compile -C build-release >/dev/null; then
+  passed=$((passed + 1))
+else
+  meson compile -C build-release 2>&1 | tail -40
+  failed=$((failed + 1)); fail=1
+fi
+
 if command -v clang >/dev/null 2>&1; then
   echo "== libFuzzer smoke runs: every target (scripts/fuzz.sh --smoke), coverage on every library"
   # The corpora (grown by scripts/fuzz.sh campaigns) are also replayed in
