@@ -85,6 +85,7 @@ typedef struct
   gint hs_fd;       /* its socket when the handshake started, -1 before */
   dev_t hs_dev;     /* and that socket's identity (fstat) */
   ino_t hs_ino;
+  gboolean hs_done; /* its first handshake finished */
   gboolean stopped; /* shut down for a stalled handshake */
 } Tracked;
 
@@ -116,8 +117,9 @@ ctx_is_sofias (SSL_CTX *ctx)
 
 static gint ssl_socket_fd (SSL *ssl);
 
-/* The first handshake step of a tracked object, on the thread that runs
- * its Sofia: its socket BIO is in place, its descriptor is Sofia's. */
+/* The handshake steps of a tracked object, on the thread that runs its
+ * Sofia. At the first one its socket BIO is in place and its descriptor
+ * is Sofia's. */
 static void
 ssl_info_cb (const SSL *ssl, int where, int ret)
 {
@@ -125,10 +127,17 @@ ssl_info_cb (const SSL *ssl, int where, int ret)
   struct stat st;
 
   (void) ret;
-  if (!(where & SSL_CB_HANDSHAKE_START))
+  if (!(where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE)))
     return;
   t = SSL_get_ex_data (ssl, reaper_idx);
-  if (t == NULL || t->hs_fd >= 0)
+  if (t == NULL)
+    return;
+  if (where & SSL_CB_HANDSHAKE_DONE) {
+    /* A later renegotiation is not a stalled connection. */
+    t->hs_done = TRUE;
+    return;
+  }
+  if (t->hs_fd >= 0)
     return;
   t->hs_fd = ssl_socket_fd ((SSL *) ssl);
   if (t->hs_fd >= 0 && fstat (t->hs_fd, &st) == 0 && S_ISSOCK (st.st_mode)) {
@@ -269,7 +278,7 @@ _sdes_tls_reaper_sweep (guint *left)
       continue;
     }
     still++;
-    if (!t->stopped && t->fd >= 0 && now - t->created > HANDSHAKE_TIMEOUT_US &&
+    if (!t->stopped && !t->hs_done && t->fd >= 0 && now - t->created > HANDSHAKE_TIMEOUT_US &&
         !SSL_is_init_finished (key) && fd_is_handshake_socket (t, t->fd)) {
       /* Sofia reads end of stream on it and closes it; the next sweep
        * frees the object. */

@@ -186,7 +186,17 @@ def stream_call(port, call_id, ack, ctx=None, timeout=5.0, via_port=None):
     200); without, closes the connection right after the 2xx."""
     raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     s = ctx.wrap_socket(raw) if ctx else raw
-    transport = "TLS" if ctx else "TCP"
+    try:
+        return call_on(s, port, call_id, ack, "TLS" if ctx else "TCP", timeout, via_port)
+    finally:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def call_on(s, port, call_id, ack, transport="TLS", timeout=5.0, via_port=None):
+    """stream_call() on the connected socket s, which is left open."""
     status = 0
     try:
         lport = via_port or s.getsockname()[1]
@@ -225,11 +235,6 @@ def stream_call(port, call_id, ack, ctx=None, timeout=5.0, via_port=None):
                 status = -bye or -1
     except (OSError, ssl.SSLError, ValueError):
         pass
-    finally:
-        try:
-            s.close()
-        except OSError:
-            pass
     return status
 
 

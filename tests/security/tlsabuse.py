@@ -6,6 +6,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import concurrent.futures
 import os
+import socket
 import tempfile
 import time
 
@@ -101,6 +102,13 @@ def run(exe, calls, burst, settle=100, log=print, env=None, rounds=1):
         log("baseline: heap %d B, RSS %d kB, %d sockets, %d SSL objects"
             % (base["heap"], f["base_rss_kb"], f["base_sockets"], base["ssl_live"]))
 
+        # A TLS connection kept open across the abuse and the agent's sweeps
+        # of the SSL objects Sofia forgets: it must still carry a call.
+        keep = ctx.wrap_socket(socket.create_connection(("127.0.0.1", tls_port), timeout=5.0))
+        f["kept_first"] = sa.call_on(keep, tls_port, "kept-1", True)
+        # From here the baseline includes that connection: its socket and SSL object.
+        f["base_sockets"] += 1
+        f["base_ssl"] += 1
         f["rounds"] = []
         for r in range(rounds):
             f["rounds"].append(abuse_round(agent, tls_port, ctx, sink, calls, burst, settle,
@@ -112,6 +120,11 @@ def run(exe, calls, burst, settle=100, log=print, env=None, rounds=1):
             f[k] = last[k]
         f["noack_answered"] = sum(x["noack_answered"] for x in f["rounds"])
         f["burst_answered"] = sum(x["burst_answered"] for x in f["rounds"])
+
+        f["kept_second"] = sa.call_on(keep, tls_port, "kept-2", True)
+        keep.close()
+        log("a TLS connection kept open across the abuse: calls %d then %d"
+            % (f["kept_first"], f["kept_second"]))
 
         ok = 0
         for i in range(20):
