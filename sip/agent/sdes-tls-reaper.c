@@ -50,10 +50,12 @@
  *   Sofia then sees end of stream and closes it the usual way). Sofia has
  *   no handshake timeout: a peer that accepts a connection and never
  *   answers the ClientHello (or connects and never sends one) held it,
- *   and every message queued on it, for as long as it liked. The socket is
- *   identified by the device and inode fstat(2) gave when the handshake
- *   started (the SSL object's info callback), so a descriptor number that
- *   now names another socket is never touched.
+ *   and every message queued on it, for as long as it liked. A socket is
+ *   identified by the device and inode fstat(2) gave when its socket BIO
+ *   was given the descriptor (BIO_new_socket(): socket BIOs get a BIO
+ *   callback from their creation until BIO_set_fd(), an ex_data index on
+ *   BIOs forgets them when they are freed), so a descriptor number that
+ *   now names another socket is never touched, nor taken for closed.
  *
  * Sweeps run on the thread that runs the Sofia stacks and only look at the
  * objects that thread made, so Sofia is never inside tls_*() on them while
@@ -82,9 +84,6 @@ typedef struct
   guint64 seq;      /* creation order */
   gint64 created;   /* monotonic */
   gint fd;          /* of its socket BIO, read by the owner's sweeps; -1 unknown */
-  gint hs_fd;       /* its socket when the handshake started, -1 before */
-  dev_t hs_dev;     /* and that socket's identity (fstat) */
-  ino_t hs_ino;
   gboolean hs_done; /* its first handshake finished */
   gboolean stopped; /* shut down for a stalled handshake */
 } Tracked;
@@ -96,6 +95,14 @@ static guint64 total_tracked;      /* under reaper_lock */
 static guint64 total_freed;        /* under reaper_lock */
 static guint64 total_stalled;      /* under reaper_lock */
 static int reaper_idx = -1;        /* our ex_data index: SSL -> Tracked* */
+
+typedef struct
+{
+  gint fd;
+  dev_t dev;
+  ino_t ino;
+} SocketId;
+static GHashTable *socket_ids;     /* socket BIO* -> SocketId*; under reaper_lock */
 static gpointer sofia_verify_cb;   /* Sofia's tls_verify_cb once recognised */
 
 static gboolean
@@ -115,37 +122,68 @@ ctx_is_sofias (SSL_CTX *ctx)
   return TRUE;
 }
 
-static gint ssl_socket_fd (SSL *ssl);
-
-/* The handshake steps of a tracked object, on the thread that runs its
- * Sofia. At the first one its socket BIO is in place and its descriptor
- * is Sofia's. */
+/* Handshake steps of a tracked object, on the thread that runs its Sofia. */
 static void
 ssl_info_cb (const SSL *ssl, int where, int ret)
 {
   Tracked *t;
-  struct stat st;
 
   (void) ret;
-  if (!(where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE)))
+  if (!(where & SSL_CB_HANDSHAKE_DONE))
     return;
   t = SSL_get_ex_data (ssl, reaper_idx);
-  if (t == NULL)
-    return;
-  if (where & SSL_CB_HANDSHAKE_DONE) {
-    /* A later renegotiation is not a stalled connection. */
+  /* A later renegotiation is not a stalled connection. */
+  if (t != NULL)
     t->hs_done = TRUE;
-    return;
+}
+
+/* The callback of a socket BIO until it is given its descriptor: what that
+ * socket is, while the descriptor surely names it. */
+static long
+bio_capture_cb (BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
+                int ret, size_t *processed)
+{
+  struct stat st;
+
+  (void) len, (void) argl, (void) processed;
+  if (oper & BIO_CB_RETURN)
+    return ret;
+  if (oper == BIO_CB_CTRL && argi == BIO_C_SET_FD && argp != NULL) {
+    gint fd = *(const int *) argp;
+
+    BIO_set_callback_ex (b, NULL);
+    if (fstat (fd, &st) == 0 && S_ISSOCK (st.st_mode)) {
+      SocketId *id = g_new (SocketId, 1);
+
+      id->fd = fd;
+      id->dev = st.st_dev;
+      id->ino = st.st_ino;
+      g_mutex_lock (&reaper_lock);
+      g_hash_table_replace (socket_ids, b, id);
+      g_mutex_unlock (&reaper_lock);
+    }
   }
-  if (t->hs_fd >= 0)
-    return;
-  t->hs_fd = ssl_socket_fd ((SSL *) ssl);
-  if (t->hs_fd >= 0 && fstat (t->hs_fd, &st) == 0 && S_ISSOCK (st.st_mode)) {
-    t->hs_dev = st.st_dev;
-    t->hs_ino = st.st_ino;
-  } else {
-    t->hs_fd = -1;
-  }
+  return 1;
+}
+
+static void
+bio_new_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+  BIO *b = parent;
+
+  (void) ptr, (void) ad, (void) idx, (void) argl, (void) argp;
+  if (BIO_method_type (b) == BIO_TYPE_SOCKET)
+    BIO_set_callback_ex (b, bio_capture_cb);
+}
+
+static void
+bio_free_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+  (void) ptr, (void) ad, (void) idx, (void) argl, (void) argp;
+  g_mutex_lock (&reaper_lock);
+  if (g_hash_table_size (socket_ids) > 0)
+    g_hash_table_remove (socket_ids, parent);
+  g_mutex_unlock (&reaper_lock);
 }
 
 static void
@@ -162,7 +200,6 @@ ssl_new_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, voi
   t->owner = g_thread_self ();
   t->created = g_get_monotonic_time ();
   t->fd = -1;
-  t->hs_fd = -1;
   CRYPTO_set_ex_data (ad, idx, t);
   SSL_set_info_callback (ssl, ssl_info_cb);
   g_mutex_lock (&reaper_lock);
@@ -189,7 +226,12 @@ _sdes_tls_reaper_init (void)
   if (g_once_init_enter (&once)) {
     g_mutex_lock (&reaper_lock);
     tracked = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+    socket_ids = g_hash_table_new_full (NULL, NULL, NULL, g_free);
     g_mutex_unlock (&reaper_lock);
+    if (CRYPTO_get_ex_new_index (CRYPTO_EX_INDEX_BIO, 0, NULL, bio_new_cb, NULL,
+                                 bio_free_cb) < 0)
+      g_warning ("OpenSSL gave no ex_data index for BIOs: stalled TLS handshakes "
+                 "will not be shut down");
     reaper_idx = CRYPTO_get_ex_new_index (CRYPTO_EX_INDEX_SSL, 0, NULL, ssl_new_cb, NULL,
                                           ssl_free_cb);
     if (reaper_idx < 0)
@@ -221,14 +263,23 @@ fd_is_closed (gint fd)
   return fcntl (fd, F_GETFD) == -1 && errno == EBADF;
 }
 
-/* Is @fd still the socket whose handshake @t started? */
+/* Is @fd still the socket its BIO was given? FALSE when not known.
+ * Lock: reaper_lock. */
 static gboolean
-fd_is_handshake_socket (const Tracked *t, gint fd)
+fd_is_bio_socket (SSL *ssl, gint fd)
 {
+  const SocketId *id = g_hash_table_lookup (socket_ids, SSL_get_rbio (ssl));
   struct stat st;
 
-  return t->hs_fd == fd && fstat (fd, &st) == 0 && st.st_dev == t->hs_dev &&
-         st.st_ino == t->hs_ino;
+  return id != NULL && id->fd == fd && fstat (fd, &st) == 0 && st.st_dev == id->dev &&
+         st.st_ino == id->ino;
+}
+
+/* Does @fd now name another socket than its BIO was given? */
+static gboolean
+fd_is_other_socket (SSL *ssl, gint fd)
+{
+  return g_hash_table_contains (socket_ids, SSL_get_rbio (ssl)) && !fd_is_bio_socket (ssl, fd);
 }
 
 guint
@@ -271,15 +322,14 @@ _sdes_tls_reaper_sweep (guint *left)
       continue;
     if (t->fd >= 0 &&
         (g_hash_table_lookup (newest, GINT_TO_POINTER (t->fd + 1)) != t ||
-         fd_is_closed (t->fd) ||
-         (t->hs_fd >= 0 && !fd_is_handshake_socket (t, t->fd)))) {
+         fd_is_closed (t->fd) || fd_is_other_socket (key, t->fd))) {
       g_ptr_array_add (dead, key);
       g_hash_table_iter_remove (&iter);
       continue;
     }
     still++;
     if (!t->stopped && !t->hs_done && t->fd >= 0 && now - t->created > HANDSHAKE_TIMEOUT_US &&
-        !SSL_is_init_finished (key) && fd_is_handshake_socket (t, t->fd)) {
+        !SSL_is_init_finished (key) && fd_is_bio_socket (key, t->fd)) {
       /* Sofia reads end of stream on it and closes it; the next sweep
        * frees the object. */
       shutdown (t->fd, SHUT_RDWR);

@@ -16,7 +16,8 @@
 # call ended, every SSL object was freed, open sockets are back within 10 %
 # (or 2) of the baseline; heap in use (glibc builds) after round 2 within
 # 10 % of round 1 and after round 1 within 10 % of the baseline plus the
-# tables sized to the peak; a TLS connection kept open across the abuse
+# tables sized to the peak; connections that never start a TLS handshake
+# are closed; a TLS connection kept open across the abuse
 # still carries a call; 20 later valid calls at 10/s all complete;
 # SIGTERM exits in under 5 s. 127.0.0.1 only, bounded. TAP output.
 # SDES_SETTLE=S changes the longest wait per round (default 120 s).
@@ -80,6 +81,8 @@ else:
     for what in ("heap in use after round 2", "heap in use after round 1"):
         n += 1
         print("ok %d - # SKIP %s: not readable (sanitizer allocator)" % (n, what))
+ok(f["silent_closed"] == f["silent"], "connections to the TLS port that never start a "
+   "handshake are closed by the agent: %d/%d" % (f["silent_closed"], f["silent"]))
 ok(f["kept_first"] == 200 and f["kept_second"] == 200,
    "a TLS connection kept open across the abuse still carries a call (%d, then %d)"
    % (f["kept_first"], f["kept_second"]))

@@ -109,6 +109,14 @@ def run(exe, calls, burst, settle=100, log=print, env=None, rounds=1):
         # From here the baseline includes that connection: its socket and SSL object.
         f["base_sockets"] += 1
         f["base_ssl"] += 1
+        # Connections to the TLS port that never start a handshake (10 say
+        # nothing, 5 send half a TLS record header): the agent closes them.
+        silent = []
+        for i in range(15):
+            c = socket.create_connection(("127.0.0.1", tls_port), timeout=5.0)
+            if i >= 10:
+                c.sendall(b"\x16\x03")
+            silent.append(c)
         f["rounds"] = []
         for r in range(rounds):
             f["rounds"].append(abuse_round(agent, tls_port, ctx, sink, calls, burst, settle,
@@ -121,6 +129,19 @@ def run(exe, calls, burst, settle=100, log=print, env=None, rounds=1):
         f["noack_answered"] = sum(x["noack_answered"] for x in f["rounds"])
         f["burst_answered"] = sum(x["burst_answered"] for x in f["rounds"])
 
+        closed = 0
+        for c in silent:
+            c.settimeout(0.5)
+            try:
+                closed += c.recv(1) == b""
+            except ConnectionResetError:
+                closed += 1
+            except OSError:
+                pass
+            c.close()
+        f["silent"], f["silent_closed"] = len(silent), closed
+        log("connections that never started a TLS handshake, closed by the agent: %d/%d"
+            % (closed, len(silent)))
         f["kept_second"] = sa.call_on(keep, tls_port, "kept-2", True)
         keep.close()
         log("a TLS connection kept open across the abuse: calls %d then %d"
