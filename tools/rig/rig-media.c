@@ -229,7 +229,6 @@ worker_run (gpointer data)
   while (!g_atomic_int_get (&w->stop)) {
     static const gint64 bounds[5] = { 2000, 5000, 10000, 20000, 50000 };
     gint64 wait = next_tick - g_get_monotonic_time ();
-
     gint64 tick_start;
 
     if (wait > 0)
