@@ -131,6 +131,33 @@ def make_certs(d):
             "--ca", os.path.join(d, "ca.pem")]
 
 
+def is_int(v):
+    return type(v) is int
+
+
+def check_lateness(name, calls, summaries):
+    """late (kernel arrival time) and late_read (the rig's read time) are
+    counts of received packets on every call line; the summaries' fractions
+    are their totals over the packets received."""
+    ok(len(calls) > 0 and all(is_int(e.get("late")) and is_int(e.get("late_read"))
+                              and 0 <= e["late"] <= e["packets_received"]
+                              and 0 <= e["late_read"] <= e["packets_received"] for e in calls),
+       "%s: every call line has late and late_read, integers in [0, packets_received]" % name)
+    good = len(summaries) > 0
+    for sm in summaries:
+        mine = [e for e in calls if e["mode"] == sm["mode"]]
+        received = sum(e["packets_received"] for e in mine)
+        for field, frac in (("late", "late_fraction"), ("late_read", "late_read_fraction")):
+            v = sm.get(frac)
+            good = (good and type(v) in (int, float) and 0 <= v <= 1
+                    and sm.get(field) == sum(e[field] for e in mine)
+                    and abs(v - (sm[field] / received if received else 0)) < 1e-9)
+    ok(good, "%s: the summaries' late_fraction and late_read_fraction are in [0, 1] and the "
+       "totals of the call lines (%s)" % (name, ", ".join(
+           "%s %s/%s" % (sm["mode"], sm.get("late_fraction"), sm.get("late_read_fraction"))
+           for sm in summaries)))
+
+
 def run(work, name, transport, extra, malformed=False, caller_extra=(), codec="PCMU"):
     kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
     port = free_port(kind)
@@ -201,6 +228,7 @@ def run(work, name, transport, extra, malformed=False, caller_extra=(), codec="P
        (name, csum[0]["established"] if csum else -1, csum[0]["concurrent_peak"] if csum else "?", CONCURRENT))
     ok(len(asum) == 1 and asum[0]["calls"] == N_CALLS and asum[0]["failed"] == 0,
        "%s: answer summary: %s calls, 0 failed" % (name, asum[0]["calls"] if asum else "?"))
+    check_lateness(name, both, csum + asum)
     ok(len(csum) == 1 and csum[0]["threads_peak"] <= 12,
        "%s: the caller's threads stay few (%s)" % (name, csum[0]["threads_peak"] if csum else "?"))
     return answers
@@ -310,8 +338,10 @@ def rekeyed(work, n_calls=8):
     except subprocess.TimeoutExpired:
         answer.kill()
         answer_status = None
-    ccalls = [e for e in read_json(c_out) if e["event"] == "call"]
-    acalls = [e for e in read_json(a_out) if e["event"] == "call"]
+    cev = read_json(c_out)
+    aev = read_json(a_out)
+    ccalls = [e for e in cev if e["event"] == "call"]
+    acalls = [e for e in aev if e["event"] == "call"]
     both = ccalls + acalls
     ok(caller_status == 0 and answer_status == 0 and len(ccalls) == n_calls
        and len(acalls) == n_calls,
@@ -330,6 +360,7 @@ def rekeyed(work, n_calls=8):
            abs(e["dominant_hz_after_rekey"] - e["tone_expected_hz"]) <= 5 for e in both),
        "rekey: the tone after the rekey is still the one announced, on every call")
     ok(all(e["ok"] and e["failures"] == [] for e in both), "rekey: every call passed all its checks")
+    check_lateness("rekey", both, [e for e in cev + aev if e["event"] == "summary"])
 
 
 print("TAP version 13", flush=True)

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "rig-media.h"
+#include "rig-rx-socket.h"
 
 #include <gst/gst.h>
 
@@ -22,13 +23,13 @@ G_BEGIN_DECLS
 #define SAMPLES_PER_PACKET 160
 #define RTP_HEADER 12
 #define TONE_CHUNKS 5             /* 10 Hz multiples repeat every 100 ms */
-#define BATCH 64                  /* datagrams per receive/send call, packets per list */
+#define BATCH RIG_RX_SLOTS        /* datagrams per receive/send call, packets per list */
 #define LATE_RX_US 60000          /* a 60 ms jitter buffer would drop it */
 #define LATE_TICK_US 10000
 #define GRACE_US 300000           /* in-flight packets of an ended stream */
 #define ECHO_SLOTS 8
 #define SOCKET_BUFFER (4 * 1024 * 1024)
-#define MAX_PACKET 1500
+#define MAX_PACKET RIG_RX_MAX_PACKET
 
 typedef enum {
   CMD_ADD,
@@ -87,9 +88,11 @@ struct _RigStream
   guint16 max_seq;
   guint64 cycles;
   guint32 base_ts;
-  gint64 base_arrival;
-  gint64 last_arrival;
+  gint64 base_arrival;            /* kernel arrival of the first packet (late) */
   gint64 min_delay;
+  gint64 base_read;               /* read time of the first packet (late_read) */
+  gint64 min_delay_read;
+  gint64 last_arrival;            /* read time */
   guint8 last_sign;
   gboolean last_sign_valid;
   guint16 last_seq;
@@ -132,12 +135,9 @@ typedef struct {
   GHashTable *by_remote_ssrc;     /* guint32 -> RigStream* */
   GPtrArray *learners;            /* streams whose remote SSRC is unknown */
   guint64 tick;
-  gint64 now;                     /* arrival time of the current batch */
+  gint64 now;                     /* read time of the current batch */
 
-  guint8 rx_data[BATCH][MAX_PACKET];
-  GInputVector rx_vec[BATCH];
-  GInputMessage rx_msg[BATCH];
-  GSocketAddress *rx_addr[BATCH];
+  RigRxSocket rx;
   GOutputVector tx_vec[BATCH];
   GOutputMessage tx_msg[BATCH];
   GstMapInfo tx_map[BATCH];
@@ -147,6 +147,7 @@ typedef struct {
   guint64 ticks_late[5];          /* > 2, 5, 10, 20, 50 ms late */
   guint64 ticks;
   gint64 busy_us;                 /* time spent sending and receiving */
+  gboolean unstamped_warned;
 } RigWorker;
 
 struct _RigMedia

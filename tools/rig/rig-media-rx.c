@@ -34,13 +34,29 @@ count_sign_changes (const guint8 *p, gsize n)
   return count;
 }
 
+/* RFC 3550 §A.8 transit, against the fastest packet seen so far: TRUE when
+ * the packet came more than LATE_RX_US after the fastest one says it
+ * should have. @base is the arrival of the stream's first packet, @rtp_us
+ * how far this packet's RTP timestamp is past the first one's. */
+static gboolean
+arrived_late (gint64 *min_delay, gint64 base, gint64 rtp_us, gint64 arrival)
+{
+  gint64 delay = arrival - (base + rtp_us);
+
+  if (delay < *min_delay)
+    *min_delay = delay;
+  return delay - *min_delay > LATE_RX_US;
+}
+
+/* @arrival: the kernel's arrival time of the packet (w->now, the read
+ * time, when there is none). */
 static void
-stream_receive (RigWorker *w, RigStream *s, const guint8 *data, gsize len)
+stream_receive (RigWorker *w, RigStream *s, const guint8 *data, gsize len, gint64 arrival)
 {
   gsize hdr, pad = 0, n;
   guint16 seq;
   guint32 ts;
-  gint64 expected, delay;
+  gint64 rtp_us;
   const guint8 *payload;
   guint64 crossings = 0;
 
@@ -64,8 +80,10 @@ stream_receive (RigWorker *w, RigStream *s, const guint8 *data, gsize len)
     s->have_first = TRUE;
     s->base_seq = s->max_seq = seq;
     s->base_ts = ts;
-    s->base_arrival = w->now;
+    s->base_arrival = arrival;
     s->min_delay = 0;
+    s->base_read = w->now;
+    s->min_delay_read = 0;
   } else if ((guint16) (seq - s->max_seq) < 0x8000) {
     if (seq < s->max_seq)
       s->cycles += 65536;
@@ -73,13 +91,11 @@ stream_receive (RigWorker *w, RigStream *s, const guint8 *data, gsize len)
   }
   s->result.packets_expected = s->cycles + s->max_seq - s->base_seq + 1;
 
-  /* RFC 3550 §A.8 transit, against the fastest packet seen so far. */
-  expected = s->base_arrival + (gint64) (gint32) (ts - s->base_ts) * 125;
-  delay = w->now - expected;
-  if (delay < s->min_delay)
-    s->min_delay = delay;
-  if (delay - s->min_delay > LATE_RX_US)
-    s->result.late++;
+  /* late: what the network and the sender did; late_read adds the
+   * rig's own delay in reading (up to a tick, and any preemption) */
+  rtp_us = (gint64) (gint32) (ts - s->base_ts) * 125;
+  s->result.late += arrived_late (&s->min_delay, s->base_arrival, rtp_us, arrival);
+  s->result.late_read += arrived_late (&s->min_delay_read, s->base_read, rtp_us, w->now);
 
   payload = data + hdr;
   n = len - hdr - pad;
@@ -126,6 +142,23 @@ stream_by_remote (RigWorker *w, const guint8 *data, gsize len)
       GUINT_TO_POINTER (GST_READ_UINT32_BE (data + 8)));
 }
 
+/* The arrival time travels through srtpsdesdec as the buffer's DTS
+ * (µs of CLOCK_MONOTONIC, in ns); the decoder keeps buffer metadata. */
+static GstBuffer *
+buffer_new_arrived (const guint8 *data, gsize len, gint64 arrival)
+{
+  GstBuffer *buf = gst_buffer_new_memdup (data, len);
+
+  GST_BUFFER_DTS (buf) = (GstClockTime) arrival * GST_USECOND;
+  return buf;
+}
+
+static gint64
+buffer_arrival (RigWorker *w, GstBuffer *buf)
+{
+  return GST_BUFFER_DTS_IS_VALID (buf) ? (gint64) (GST_BUFFER_DTS (buf) / GST_USECOND) : w->now;
+}
+
 GstFlowReturn
 rig_dec_out_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
@@ -141,7 +174,7 @@ rig_dec_out_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
       continue;
     s = stream_by_remote (w, map.data, map.size);
     if (s)
-      stream_receive (w, s, map.data, map.size);
+      stream_receive (w, s, map.data, map.size, buffer_arrival (w, buf));
     gst_buffer_unmap (buf, &map);
   }
   gst_buffer_list_unref (list);
@@ -215,11 +248,12 @@ stream_finish_remote_rekey (RigWorker *w, RigStream *s)
 
 /* A packet of a stream whose rekey is in hand-over: the new key first. */
 static void
-stream_receive_rekeying (RigWorker *w, RigStream *s, const guint8 *data, gsize len)
+stream_receive_rekeying (RigWorker *w, RigStream *s, const guint8 *data, gsize len,
+                         gint64 arrival)
 {
   if (w->now < s->rekey_deadline) {
     w->next_hit = FALSE;
-    gst_pad_push (w->next_feed, gst_buffer_new_memdup (data, len));
+    gst_pad_push (w->next_feed, buffer_new_arrived (data, len, arrival));
     if (w->next_hit) {
       stream_finish_remote_rekey (w, s);
       return;
@@ -227,7 +261,7 @@ stream_receive_rekeying (RigWorker *w, RigStream *s, const guint8 *data, gsize l
   } else {
     stream_finish_remote_rekey (w, s);
   }
-  gst_pad_push (w->dec_feed, gst_buffer_new_memdup (data, len));
+  gst_pad_push (w->dec_feed, buffer_new_arrived (data, len, arrival));
 }
 
 gboolean
@@ -302,59 +336,57 @@ stream_learn (RigWorker *w, GSocketAddress *from, guint32 ssrc)
 guint
 rig_worker_receive_batch (RigWorker *w)
 {
+  RigRxSocket *rx = &w->rx;
   GstBufferList *list = NULL;
-  g_autoptr (GError) error = NULL;
   gboolean want_address = w->learners->len > 0;
-  gint n;
+  guint n;
 
-  for (guint i = 0; i < BATCH; i++) {
-    w->rx_vec[i].buffer = w->rx_data[i];
-    w->rx_vec[i].size = MAX_PACKET;
-    w->rx_msg[i] = (GInputMessage) { want_address ? &w->rx_addr[i] : NULL,
-                                      &w->rx_vec[i], 1, 0, 0, NULL, NULL };
-    w->rx_addr[i] = NULL;
-  }
-  n = g_socket_receive_messages (w->socket, w->rx_msg, BATCH, 0, NULL, &error);
-  if (n <= 0)
+  n = rig_rx_socket_read (rx, want_address, &w->now);
+  if (n == 0)
     return 0;
-  w->now = g_get_monotonic_time ();
-  for (gint i = 0; i < n; i++) {
-    const guint8 *data = w->rx_data[i];
-    gsize len = w->rx_msg[i].bytes_received;
+  if (rx->unstamped > 0 && !w->unstamped_warned) {
+    w->unstamped_warned = TRUE;
+    g_printerr ("sdes-rig: worker %u: datagrams without a kernel timestamp: "
+                "their lateness is taken at read time\n", w->index);
+  }
+  for (guint i = 0; i < n; i++) {
+    const guint8 *data = rx->data[i];
+    gsize len = rx->len[i];
     RigStream *s;
 
     /* RFC 5761 §4: payload types 64-95 on a muxed port are RTCP (whose
      * bytes 8-11 are no SSRC); the rig sends none and does not analyse
      * the peer's. */
     if (len < RTP_HEADER || (data[0] >> 6) != 2 ||
-        ((data[1] & 0x7F) >= 64 && (data[1] & 0x7F) < 96)) {
-      g_clear_object (&w->rx_addr[i]);
+        ((data[1] & 0x7F) >= 64 && (data[1] & 0x7F) < 96))
       continue;
-    }
     s = stream_by_remote (w, data, len);
-    if (s == NULL)
-      s = stream_learn (w, w->rx_addr[i], GST_READ_UINT32_BE (data + 8));
-    g_clear_object (&w->rx_addr[i]);
+    if (s == NULL && want_address && rx->msg[i].msg_hdr.msg_namelen > 0) {
+      g_autoptr (GSocketAddress) from = g_socket_address_new_from_native (
+          &rx->from[i], rx->msg[i].msg_hdr.msg_namelen);
+
+      s = stream_learn (w, from, GST_READ_UINT32_BE (data + 8));
+    }
     if (s == NULL) {
       g_atomic_int_inc (&w->media->unknown);
       continue;
     }
     if (!s->secure) {
-      stream_receive (w, s, data, len);
+      stream_receive (w, s, data, len, rx->arrival[i]);
       continue;
     }
     if (s->next_remote_crypto) {
       /* in order: what came before it was for the old key */
       if (list)
         gst_pad_push_list (w->dec_feed, g_steal_pointer (&list));
-      stream_receive_rekeying (w, s, data, len);
+      stream_receive_rekeying (w, s, data, len, rx->arrival[i]);
       continue;
     }
     if (list == NULL)
       list = gst_buffer_list_new_sized (n);
-    gst_buffer_list_add (list, gst_buffer_new_memdup (data, len));
+    gst_buffer_list_add (list, buffer_new_arrived (data, len, rx->arrival[i]));
   }
   if (list)
     gst_pad_push_list (w->dec_feed, list);
-  return (guint) n;
+  return n;
 }

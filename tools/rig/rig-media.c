@@ -216,8 +216,9 @@ worker_commands (RigWorker *w)
  * arrived since the last tick is read in batches (the socket buffer holds
  * it), then every due packet is sent. With thousands of calls this keeps
  * the thread's wake-ups at 50/s, so a busy machine's scheduler serves it
- * on time; arrival times are known to within one tick, which the 60 ms
- * lateness bound allows for. */
+ * on time. Arrival times are the kernel's (SO_TIMESTAMPNS, rig-rx-socket.h),
+ * so reading a tick late does not make a packet late; the read time gives
+ * late_read. */
 static gpointer
 worker_run (gpointer data)
 {
@@ -228,18 +229,21 @@ worker_run (gpointer data)
   while (!g_atomic_int_get (&w->stop)) {
     static const gint64 bounds[5] = { 2000, 5000, 10000, 20000, 50000 };
     gint64 wait = next_tick - g_get_monotonic_time ();
+    gint64 tick_start;
 
     if (wait > 0)
       g_usleep ((gulong) wait);
-    w->now = g_get_monotonic_time ();
+    tick_start = w->now = g_get_monotonic_time ();
     for (guint i = 0; i < 5; i++)
       w->ticks_late[i] += w->now - next_tick > bounds[i];
     w->ticks++;
     /* Commands first: a key queued before the SIP message that made the
      * peer use it must be in place for the packets read now. */
     worker_commands (w);
+    /* each read sets w->now to its read time */
     for (guint i = 0; i < 1024 && rig_worker_receive_batch (w) == BATCH; i++)
       ;
+    w->now = g_get_monotonic_time ();
     rig_worker_pace (w, w->now - next_tick > LATE_TICK_US);
     w->tick++;
     next_tick += TICK_US;
@@ -255,7 +259,7 @@ worker_run (gpointer data)
       worker_sweep (w, FALSE);
       last_sweep = w->now;
     }
-    w->busy_us += g_get_monotonic_time () - w->now;
+    w->busy_us += g_get_monotonic_time () - tick_start;
   }
   if (g_getenv ("SDES_RIG_DEBUG_TICKS"))
     g_printerr ("sdes-rig: worker %u: %" G_GUINT64_FORMAT " ticks, late > 2/5/10/20/50 ms: %"
@@ -315,6 +319,7 @@ worker_open_socket (RigWorker *w, const gchar *address, GError **error)
   if (bound == NULL)
     return FALSE;
   w->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  rig_rx_socket_init (&w->rx, g_socket_get_fd (w->socket));
   return TRUE;
 }
 

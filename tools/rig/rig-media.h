@@ -43,7 +43,8 @@ typedef struct {
   guint64 packets_sent;
   guint64 packets_received;
   guint64 packets_expected;   /* from the highest and first sequence numbers */
-  guint64 late;               /* arrived > 60 ms after its timestamp said */
+  guint64 late;               /* arrived (kernel stamp) > 60 ms after its timestamp said */
+  guint64 late_read;          /* the same by the time the worker read it */
   guint64 send_late;          /* sent by a pacer tick that ran > 10 ms late */
   guint64 auth_failures;      /* srtpsdesdec stats of the remote SSRC */
   guint64 replay_drops;

@@ -182,6 +182,7 @@ add_media_fields (JsonBuilder *b, RigCall *c, const RigStreamResult *r, const Ca
   add_double_or_null (b, "loss", TRUE, v->loss);
   add_int (b, "end_gap_ms", r->end_gap_us < 0 ? -1 : r->end_gap_us / 1000);
   add_int (b, "late", (gint64) r->late);
+  add_int (b, "late_read", (gint64) r->late_read);
   add_int (b, "send_late", (gint64) r->send_late);
   add_int (b, "auth_failures", (gint64) r->auth_failures);
   add_int (b, "replay_drops", (gint64) r->replay_drops);
@@ -238,6 +239,7 @@ call_finish (RigCall *c, const RigStreamResult *r)
   rig->packets_sent += r->packets_sent;
   rig->packets_received += r->packets_received;
   rig->late += r->late;
+  rig->late_read += r->late_read;
   rig->auth_failures += r->auth_failures;
   g_hash_table_remove (rig->calls, c);
   call_free (c);
@@ -342,6 +344,11 @@ rig_print_summary (Rig *rig)
   json_builder_set_member_name (b, "late_fraction");
   json_builder_add_double_value (b, rig->packets_received ?
       (gdouble) rig->late / (gdouble) rig->packets_received : 0);
+  json_builder_set_member_name (b, "late_read");
+  json_builder_add_int_value (b, (gint64) rig->late_read);
+  json_builder_set_member_name (b, "late_read_fraction");
+  json_builder_add_double_value (b, rig->packets_received ?
+      (gdouble) rig->late_read / (gdouble) rig->packets_received : 0);
   json_builder_set_member_name (b, "auth_failures");
   json_builder_add_int_value (b, (gint64) rig->auth_failures);
   json_builder_set_member_name (b, "unknown_packets");

@@ -120,6 +120,7 @@ struct _Rig
   guint64 packets_sent;
   guint64 packets_received;
   guint64 late;
+  guint64 late_read;
   guint64 auth_failures;
   guint threads_peak;
   GHashTable *failures;        /* cause -> count */
