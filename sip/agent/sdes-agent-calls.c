@@ -43,6 +43,7 @@
 #define TLS_FAILED_KEEP_US (120 * G_USEC_PER_SEC)
 
 static void agent_tls_prune (SdesAgent *self, gint64 now);
+static gboolean agent_tls_recorded (SdesAgent *self);
 
 static gboolean
 agent_trim_tick (gpointer data)
@@ -55,7 +56,7 @@ agent_trim_tick (gpointer data)
 #ifdef __GLIBC__
   malloc_trim (0);
 #endif
-  if (tls_open > 0 || g_hash_table_size (self->tls_failed) > 0 ||
+  if (tls_open > 0 || agent_tls_recorded (self) ||
       g_get_monotonic_time () - self->last_activity < TRIM_AFTER_US)
     return G_SOURCE_CONTINUE;
   g_clear_pointer (&self->trim_source, g_source_unref);
@@ -90,7 +91,7 @@ _sdes_agent_trim_stop (SdesAgent *self)
 
 static SdesCall *agent_call (SdesAgent *agent, const gchar *to_uri, SdesLocalMedia *local,
                              SdesSrtpPolicy policy, GError **error);
-static const gchar *agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since);
+static gchar *agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since);
 
 static nua_t *
 agent_host_get_nua (GObject *host)
@@ -195,8 +196,15 @@ agent_tls_idle (gpointer data)
   SdesAgent *self = data;
   TlsFailure *t;
 
+  g_mutex_lock (&self->tls_lock);
   self->tls_idle = 0;
-  while ((t = g_queue_pop_head (&self->tls_failures)) != NULL) {
+  g_mutex_unlock (&self->tls_lock);
+  for (;;) {
+    g_mutex_lock (&self->tls_lock);
+    t = g_queue_pop_head (&self->tls_failures);
+    g_mutex_unlock (&self->tls_lock);
+    if (t == NULL)
+      break;
     g_autoptr(GError) error = g_error_new (SDES_AGENT_ERROR, SDES_AGENT_ERROR_TLS_HANDSHAKE,
                                            "TLS handshake %s %s failed: %s",
                                            t->we_connected ? "with" : "from", t->peer,
@@ -226,11 +234,24 @@ agent_tls_prune (SdesAgent *self, gint64 now)
   GHashTableIter iter;
   gpointer value;
 
+  g_mutex_lock (&self->tls_lock);
   g_hash_table_iter_init (&iter, self->tls_failed);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     if (now - ((TlsFailure *) value)->time > TLS_FAILED_KEEP_US)
       g_hash_table_iter_remove (&iter);
   }
+  g_mutex_unlock (&self->tls_lock);
+}
+
+static gboolean
+agent_tls_recorded (SdesAgent *self)
+{
+  gboolean any;
+
+  g_mutex_lock (&self->tls_lock);
+  any = g_hash_table_size (self->tls_failed) > 0;
+  g_mutex_unlock (&self->tls_lock);
+  return any;
 }
 
 /* SdesTlsFailedFunc: called inside Sofia (its logger), so only queued. */
@@ -244,6 +265,7 @@ _sdes_agent_tls_failed (gpointer data, const gchar *peer, gboolean we_connected,
   t->we_connected = we_connected;
   t->reason = g_strdup (reason);
   t->time = g_get_monotonic_time ();
+  g_mutex_lock (&self->tls_lock);
   if (we_connected) {
     TlsFailure *last = g_new0 (TlsFailure, 1);
 
@@ -261,19 +283,28 @@ _sdes_agent_tls_failed (gpointer data, const gchar *peer, gboolean we_connected,
     self->tls_idle = g_source_attach (idle, self->context);
     g_source_unref (idle);
   }
+  g_mutex_unlock (&self->tls_lock);
 }
 
-static const gchar *
+static gchar *
 agent_host_tls_failure (GObject *host, const gchar *peer, gint64 since)
 {
-  TlsFailure *last = g_hash_table_lookup (SDES_AGENT (host)->tls_failed, peer);
+  SdesAgent *self = SDES_AGENT (host);
+  TlsFailure *last;
+  gchar *reason = NULL;
 
-  return last != NULL && last->time >= since ? last->reason : NULL;
+  g_mutex_lock (&self->tls_lock);
+  last = g_hash_table_lookup (self->tls_failed, peer);
+  if (last != NULL && last->time >= since)
+    reason = g_strdup (last->reason);
+  g_mutex_unlock (&self->tls_lock);
+  return reason;
 }
 
 void
 _sdes_agent_tls_init (SdesAgent *self)
 {
+  g_mutex_init (&self->tls_lock);
   g_queue_init (&self->tls_failures);
   self->tls_failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) tls_failure_free);
@@ -283,6 +314,7 @@ _sdes_agent_tls_init (SdesAgent *self)
 void
 _sdes_agent_tls_clear (SdesAgent *self)
 {
+  g_mutex_lock (&self->tls_lock);
   if (self->tls_idle != 0) {
     GSource *s = g_main_context_find_source_by_id (self->context, self->tls_idle);
     if (s != NULL)
@@ -292,6 +324,7 @@ _sdes_agent_tls_clear (SdesAgent *self)
   g_queue_clear_full (&self->tls_failures, (GDestroyNotify) tls_failure_free);
   if (self->tls_failed != NULL)
     g_hash_table_remove_all (self->tls_failed);
+  g_mutex_unlock (&self->tls_lock);
 }
 
 /* An outgoing call with @policy (the agent's, or for a blind transfer the

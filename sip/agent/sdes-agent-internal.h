@@ -50,6 +50,7 @@ struct _SdesAgent
   gint auth_attempts;
 
   GHashTable *calls;        /* SdesCall* -> strong ref while not ended */
+  GMutex tls_lock;          /* the next three: Sofia's thread reports failures */
   GQueue tls_failures;      /* TlsFailure*, reported by Sofia's log, to handle */
   guint tls_idle;
   GHashTable *tls_failed;   /* "host:port" -> TlsFailure: its last failed handshake */

@@ -35,6 +35,9 @@ typedef struct {
 
 G_LOCK_DEFINE_STATIC (tls_watches);
 static GHashTable *tls_watches;  /* GSource* -> TlsWatch* */
+static GHashTable *tls_threads;  /* GThread* (a nua stack thread) -> GSource* */
+static GSource *starting_source; /* whose stack is being started; lock: tls_watches */
+static GMutex stack_start_lock;  /* one stack started at a time */
 
 static void
 tls_watch_free (TlsWatch *w)
@@ -66,7 +69,38 @@ _sdes_sofia_unwatch_tls (GSource *source)
   G_LOCK (tls_watches);
   if (tls_watches != NULL)
     g_hash_table_remove (tls_watches, source);
+  if (tls_threads != NULL) {
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, tls_threads);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (value == source)
+        g_hash_table_iter_remove (&iter);
+  }
   G_UNLOCK (tls_watches);
+}
+
+/* nua runs its stack in a thread of its own (su_clone_start() on Sofia's
+ * default port), which logs while it binds its transports, before
+ * nua_create() returns: the first thread that logs meanwhile is that
+ * stack's. */
+void
+_sdes_sofia_stack_start_begin (GSource *source)
+{
+  g_mutex_lock (&stack_start_lock);
+  G_LOCK (tls_watches);
+  starting_source = source;
+  G_UNLOCK (tls_watches);
+}
+
+void
+_sdes_sofia_stack_start_end (void)
+{
+  G_LOCK (tls_watches);
+  starting_source = NULL;
+  G_UNLOCK (tls_watches);
+  g_mutex_unlock (&stack_start_lock);
 }
 
 /* OpenSSL's X509_V_ERR_* numbers (stable across versions) in the words an
@@ -196,7 +230,9 @@ tls_watch_line (TlsWatch *w, const gchar *line, gchar **peer, gboolean *we_conne
 }
 
 /* Called for every complete, redacted log line, in the thread that runs
- * the stack. Lock: tls_watches; the callback runs after it is released. */
+ * the stack (nua's own thread; or the application's, dispatching the
+ * root's source, for a stack that shares it). Lock: tls_watches; the
+ * callback runs after it is released. */
 static void
 tls_watch_feed (const gchar *line)
 {
@@ -207,10 +243,20 @@ tls_watch_feed (const gchar *line)
   gboolean we_connected = FALSE;
   TlsWatch *w;
 
-  if (source == NULL)
-    return;
   G_LOCK (tls_watches);
-  w = tls_watches ? g_hash_table_lookup (tls_watches, source) : NULL;
+  if (tls_threads == NULL)
+    tls_threads = g_hash_table_new (NULL, NULL);
+  if (source == NULL) {
+    /* A line of a nua stack thread: whose? */
+    GThread *self = g_thread_self ();
+
+    source = g_hash_table_lookup (tls_threads, self);
+    if (source == NULL && starting_source != NULL) {
+      source = starting_source;
+      g_hash_table_insert (tls_threads, self, source);
+    }
+  }
+  w = tls_watches && source ? g_hash_table_lookup (tls_watches, source) : NULL;
   if (w != NULL && tls_watch_line (w, line, &peer, &we_connected, &reason)) {
     func = w->func;
     data = w->data;
@@ -224,32 +270,38 @@ tls_watch_feed (const gchar *line)
 /* su_log -> GLib, with keys redacted                                         */
 /* ------------------------------------------------------------------------- */
 
-G_LOCK_DEFINE_STATIC (su_log_buffer);
-static GString *su_log_buffer;
+static void
+free_log_buffer (gpointer buffer)
+{
+  g_string_free (buffer, TRUE);
+}
+
+/* One per thread: the stacks of several agents log from their own threads. */
+static GPrivate su_log_buffer = G_PRIVATE_INIT (free_log_buffer);
 
 /* Sofia writes a log line in several calls; buffer until '\n' so that the
- * redaction sees whole lines (an `inline:` key is never split). Lock:
- * su_log_buffer; the g_log() calls happen after the buffer is detached. */
+ * redaction sees whole lines (an `inline:` key is never split). */
 static void G_GNUC_PRINTF (2, 0)
 sofia_logger (void *stream, char const *fmt, va_list ap)
 {
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  GString *buffer = g_private_get (&su_log_buffer);
 
-  G_LOCK (su_log_buffer);
-  if (su_log_buffer == NULL)
-    su_log_buffer = g_string_new (NULL);
-  g_string_append_vprintf (su_log_buffer, fmt, ap);
+  if (buffer == NULL) {
+    buffer = g_string_new (NULL);
+    g_private_set (&su_log_buffer, buffer);
+  }
+  g_string_append_vprintf (buffer, fmt, ap);
   for (;;) {
-    const gchar *nl = memchr (su_log_buffer->str, '\n', su_log_buffer->len);
+    const gchar *nl = memchr (buffer->str, '\n', buffer->len);
     gsize n;
 
     if (nl == NULL)
       break;
-    n = nl - su_log_buffer->str;
-    g_ptr_array_add (lines, g_strndup (su_log_buffer->str, n));
-    g_string_erase (su_log_buffer, 0, n + 1);
+    n = nl - buffer->str;
+    g_ptr_array_add (lines, g_strndup (buffer->str, n));
+    g_string_erase (buffer, 0, n + 1);
   }
-  G_UNLOCK (su_log_buffer);
 
   for (guint i = 0; i < lines->len; i++) {
     g_autofree gchar *safe = sdes_crypto_redact_text (g_ptr_array_index (lines, i));

@@ -33,5 +33,10 @@ typedef void (*SdesTlsFailedFunc) (gpointer data, const gchar *peer,
  * source) is being dispatched, for TLS handshake failures. */
 void _sdes_sofia_watch_tls (GSource *source, SdesTlsFailedFunc func, gpointer data);
 void _sdes_sofia_unwatch_tls (GSource *source);
+/* Around nua_create() for the stack whose root's source is @source: the
+ * stack thread nua starts then is @source's (its log lines are the watch's).
+ * Stacks start one at a time: begin takes a lock that end releases. */
+void _sdes_sofia_stack_start_begin (GSource *source);
+void _sdes_sofia_stack_start_end (void);
 
 G_END_DECLS

@@ -318,8 +318,13 @@ agent_create_stack (SdesAgent *agent, const gchar *sip_url, const gchar *sips_ur
                  "su_glib_root_create failed");
     return FALSE;
   }
-  /* Single-threaded: nua runs its stack in this thread, in our context. */
-  su_root_threading (agent->root, 0);
+  /* nua runs its stack (nta, the transports) in a thread of its own on
+   * Sofia's default (epoll) port; its events come to this root, in our
+   * context. Sharing the root (su_root_threading(root, 0)) put every
+   * socket into su_glib's source, whose deregistration moves every later
+   * socket (g_source_remove_poll()/g_source_add_poll() each): quadratic,
+   * and an agent with thousands of TLS connection attempts (callers that
+   * never ACK over TLS, RFC 3261 §13.3.1.4) stalled in it. */
   agent->source = su_glib_root_gsource (agent->root);
   /* nua_destroy() waits for the stack by running the root (su_clone_wait):
    * that is a nested dispatch of this source (rakia does the same). */
@@ -330,6 +335,7 @@ agent_create_stack (SdesAgent *agent, const gchar *sip_url, const gchar *sips_ur
    * them from their creation (sdes-tls-reaper.c). */
   _sdes_tls_reaper_init ();
 
+  _sdes_sofia_stack_start_begin (agent->source);
   agent->nua = nua_create (agent->root, agent_nua_callback, agent,
                            TAG_IF (sip_url, NUTAG_URL (sip_url)),
                            TAG_IF (sips_url, NUTAG_SIPS_URL (sips_url)),
@@ -345,6 +351,7 @@ agent_create_stack (SdesAgent *agent, const gchar *sip_url, const gchar *sips_ur
                             * server. */
                            TPTAG_STUN_SERVER (0),
                            TAG_NULL ());
+  _sdes_sofia_stack_start_end ();
   if (agent->nua == NULL) {
     g_set_error (error, SDES_AGENT_ERROR, SDES_AGENT_ERROR_BIND,
                  "Sofia could not bind %s%s%s", sip_url ? sip_url : "",
@@ -595,6 +602,7 @@ sdes_agent_finalize (GObject *object)
 
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->tls_failed);
+  g_mutex_clear (&self->tls_lock);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_strfreev (self->bind_uris);
   g_free (self->tls_cert_file);

@@ -46,6 +46,10 @@ struct _SdesCall
   gboolean reliable_invite;     /* UAS: the INVITE came over TCP or TLS */
   GMainContext *context;        /* the owner's */
   GSource *ack_timer;           /* UAS over TCP/TLS: 64*T1 for the ACK of our 2xx */
+  GSource *tls_grace;           /* a 503/408 over TLS waits for the stack's log */
+  SdesCallEndReason grace_reason;
+  gint grace_status;
+  gchar *grace_phrase;
   gboolean secure;
   gboolean fell_back;
   gboolean reinvite_pending;    /* we sent a re-INVITE */
@@ -137,5 +141,6 @@ void _sdes_call_release_transfer (SdesCall *self);
 
 void _sdes_call_start_ack_timer (SdesCall *self);
 void _sdes_call_stop_ack_timer (SdesCall *self);
+void _sdes_call_stop_tls_grace (SdesCall *self);
 
 G_END_DECLS

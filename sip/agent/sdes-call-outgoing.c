@@ -395,7 +395,7 @@ static gboolean
 call_end_if_tls_failed (SdesCall *self, int status)
 {
   g_autofree gchar *peer = NULL;
-  const gchar *reason;
+  g_autofree gchar *reason = NULL;
 
   if (!self->secure_signaling || self->provisional_seen || self->host == NULL ||
       (status != 503 && status != 408))
@@ -411,6 +411,53 @@ call_end_if_tls_failed (SdesCall *self, int status)
   return TRUE;
 }
 
+/* nua runs the stack in its own thread: the 503 (or 408) of a request
+ * whose TLS connection failed can reach us before the stack's log line
+ * that says why (sdes-agent-sofia.c). Such an end waits TLS_GRACE_MS once
+ * for it. */
+#define TLS_GRACE_MS 200
+
+static gboolean
+call_tls_grace_over (gpointer data)
+{
+  SdesCall *self = data;
+  g_autoptr(SdesCall) keep = g_object_ref (self);
+  g_autofree gchar *phrase = g_steal_pointer (&self->grace_phrase);
+
+  g_clear_pointer (&self->tls_grace, g_source_unref);
+  if (self->state == SDES_CALL_STATE_ENDED || call_end_if_tls_failed (self, self->grace_status))
+    return G_SOURCE_REMOVE;
+  _sdes_call_end (self, self->grace_reason, self->grace_status, phrase);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+call_wait_for_tls_failure (SdesCall *self, SdesCallEndReason reason, int status,
+                           const gchar *phrase)
+{
+  if (!self->secure_signaling || self->provisional_seen || (status != 503 && status != 408) ||
+      self->tls_grace != NULL || self->grace_status != 0)
+    return FALSE;
+  self->grace_reason = reason;
+  self->grace_status = status;
+  self->grace_phrase = g_strdup (phrase);
+  self->tls_grace = g_timeout_source_new (TLS_GRACE_MS);
+  g_source_set_name (self->tls_grace, "[srtpsdes] TLS failure grace");
+  g_source_set_callback (self->tls_grace, call_tls_grace_over, self, NULL);
+  g_source_attach (self->tls_grace, self->context);
+  return TRUE;
+}
+
+void
+_sdes_call_stop_tls_grace (SdesCall *self)
+{
+  if (self->tls_grace != NULL) {
+    g_source_destroy (self->tls_grace);
+    g_clear_pointer (&self->tls_grace, g_source_unref);
+  }
+  g_clear_pointer (&self->grace_phrase, g_free);
+}
+
 static void
 call_handle_failure (SdesCall *self, int status, char const *phrase, sip_t const *sip)
 {
@@ -423,14 +470,12 @@ call_handle_failure (SdesCall *self, int status, char const *phrase, sip_t const
     return;
   if (call_end_if_tls_failed (self, status))
     return;
-  if (status == 408 && self->secure_signaling && !self->provisional_seen) {
+  if (status == 408 && self->secure_signaling && !self->provisional_seen)
     /* A TLS handshake failure the agent could not see in Sofia's log
      * leaves the transaction to time out: say what it may be. */
-    _sdes_call_end (self, call_failure_reason (self, status, sip), status,
-                    "Request Timeout: no response over TLS "
-                    "(is the peer's certificate trusted?)");
+    phrase = "Request Timeout: no response over TLS (is the peer's certificate trusted?)";
+  if (call_wait_for_tls_failure (self, call_failure_reason (self, status, sip), status, phrase))
     return;
-  }
   _sdes_call_end (self, call_failure_reason (self, status, sip), status, phrase);
 }
 

@@ -30,7 +30,8 @@ G_BEGIN_DECLS
  *   with @policy.
  * @call_ended: @call has ended; the host drops its reference.
  * @tls_failure: the reason of a TLS handshake with @peer ("host:port")
- *   that failed at or after @since (g_get_monotonic_time()), or %NULL.
+ *   that failed at or after @since (g_get_monotonic_time()), or %NULL;
+ *   a copy, the caller frees it.
  *
  * What a #SdesCall needs from the object that owns it. Every function gets
  * the owner (@host, the object given to the call's constructor).
@@ -43,7 +44,7 @@ typedef struct {
   SdesCall *(*start_call) (GObject *host, const gchar *to_uri,
                            SdesSrtpPolicy policy, GError **error);
   void (*call_ended) (GObject *host, SdesCall *call);
-  const gchar *(*tls_failure) (GObject *host, const gchar *peer, gint64 since);
+  gchar *(*tls_failure) (GObject *host, const gchar *peer, gint64 since);
 } SdesCallHost;
 
 /**

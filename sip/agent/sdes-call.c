@@ -133,6 +133,7 @@ _sdes_call_end (SdesCall *self, SdesCallEndReason why, guint status, const gchar
   if (self->state == SDES_CALL_STATE_ENDED)
     return;
   _sdes_call_stop_ack_timer (self);
+  _sdes_call_stop_tls_grace (self);
   self->end_reason = why;
   g_object_notify_by_pspec (G_OBJECT (self), props[SDES_CALL_PROP_END_REASON]);
   _sdes_call_set_state (self, SDES_CALL_STATE_ENDED);
@@ -359,6 +360,8 @@ call_handle_call_state (SdesCall *self, int status, char const *phrase, tagi_t t
     if (!self->late_offer)
       _sdes_call_emit_media (self, self->confirmed_tag, FALSE);
   } else if (cs == nua_callstate_terminated) {
+    if (self->tls_grace != NULL)
+      return;   /* the failure's end waits for the TLS log (sdes-call-outgoing.c) */
     if (status >= 300)
       _sdes_call_end (self, SDES_CALL_END_REASON_REJECTED, status, phrase);
     else
@@ -729,6 +732,7 @@ sdes_call_finalize (GObject *object)
   SdesCall *self = SDES_CALL (object);
 
   _sdes_call_stop_ack_timer (self);
+  _sdes_call_stop_tls_grace (self);
   _sdes_call_drop_handle (self);
   _sdes_call_release_transfer (self);
   call_disconnect_session (self);

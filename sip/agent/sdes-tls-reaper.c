@@ -57,10 +57,13 @@
  *   BIOs forgets them when they are freed), so a descriptor number that
  *   now names another socket is never touched, nor taken for closed.
  *
- * Sweeps run on the thread that runs the Sofia stacks and only look at the
- * objects that thread made, so Sofia is never inside tls_*() on them while
- * they are examined. Objects whose BIOs are not Sofia's shape (one socket
- * BIO for reading and writing) are never freed here. */
+ * Sweeps may run on any thread: they read only what was recorded when an
+ * object was made (its socket's descriptor and identity, taken from the
+ * socket BIO Sofia made just before it on the same thread) and the state of
+ * the descriptor, never the SSL object, which the thread that runs Sofia
+ * may be using. An object is touched only once it is dead, i.e. after
+ * Sofia's tls_free() and close(). Objects whose BIOs are not Sofia's shape
+ * (one socket BIO for reading and writing) are never freed here. */
 
 #include "sdes-tls-reaper.h"
 
@@ -80,11 +83,13 @@
 
 typedef struct
 {
-  GThread *owner;   /* the thread that created it: the one that runs its Sofia */
   guint64 seq;      /* creation order */
   gint64 created;   /* monotonic */
-  gint fd;          /* of its socket BIO, read by the owner's sweeps; -1 unknown */
-  gboolean hs_done; /* its first handshake finished */
+  gboolean has_id;  /* the socket below is known */
+  gint fd;          /* its socket BIO's descriptor */
+  dev_t dev;        /* and that socket's identity (fstat) */
+  ino_t ino;
+  gint hs_done;     /* atomic: its first handshake finished */
   gboolean stopped; /* shut down for a stalled handshake */
 } Tracked;
 
@@ -96,13 +101,16 @@ static guint64 total_freed;        /* under reaper_lock */
 static guint64 total_stalled;      /* under reaper_lock */
 static int reaper_idx = -1;        /* our ex_data index: SSL -> Tracked* */
 
+/* The socket BIO that was last given a descriptor on this thread: Sofia
+ * makes a connection's SSL object right after it (tls_init_secondary()). */
 typedef struct
 {
+  BIO *bio;
   gint fd;
   dev_t dev;
   ino_t ino;
 } SocketId;
-static GHashTable *socket_ids;     /* socket BIO* -> SocketId*; under reaper_lock */
+static GPrivate last_socket = G_PRIVATE_INIT (g_free);
 static gpointer sofia_verify_cb;   /* Sofia's tls_verify_cb once recognised */
 
 static gboolean
@@ -134,7 +142,7 @@ ssl_info_cb (const SSL *ssl, int where, int ret)
   t = SSL_get_ex_data (ssl, reaper_idx);
   /* A later renegotiation is not a stalled connection. */
   if (t != NULL)
-    t->hs_done = TRUE;
+    g_atomic_int_set (&t->hs_done, TRUE);
 }
 
 /* The callback of a socket BIO until it is given its descriptor: what that
@@ -155,12 +163,11 @@ bio_capture_cb (BIO *b, int oper, const char *argp, size_t len, int argi, long a
     if (fstat (fd, &st) == 0 && S_ISSOCK (st.st_mode)) {
       SocketId *id = g_new (SocketId, 1);
 
+      id->bio = b;
       id->fd = fd;
       id->dev = st.st_dev;
       id->ino = st.st_ino;
-      g_mutex_lock (&reaper_lock);
-      g_hash_table_replace (socket_ids, b, id);
-      g_mutex_unlock (&reaper_lock);
+      g_private_replace (&last_socket, id);
     }
   }
   return 1;
@@ -179,11 +186,11 @@ bio_new_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, voi
 static void
 bio_free_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
+  SocketId *id = g_private_get (&last_socket);
+
   (void) ptr, (void) ad, (void) idx, (void) argl, (void) argp;
-  g_mutex_lock (&reaper_lock);
-  if (g_hash_table_size (socket_ids) > 0)
-    g_hash_table_remove (socket_ids, parent);
-  g_mutex_unlock (&reaper_lock);
+  if (id != NULL && id->bio == parent)
+    g_private_replace (&last_socket, NULL);
 }
 
 static void
@@ -197,9 +204,19 @@ ssl_new_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, voi
   if (ctx == NULL || !ctx_is_sofias (ctx))
     return;
   t = g_new0 (Tracked, 1);
-  t->owner = g_thread_self ();
   t->created = g_get_monotonic_time ();
   t->fd = -1;
+  {
+    SocketId *id = g_private_get (&last_socket);
+
+    if (id != NULL) {
+      t->has_id = TRUE;
+      t->fd = id->fd;
+      t->dev = id->dev;
+      t->ino = id->ino;
+      g_private_replace (&last_socket, NULL);
+    }
+  }
   CRYPTO_set_ex_data (ad, idx, t);
   SSL_set_info_callback (ssl, ssl_info_cb);
   g_mutex_lock (&reaper_lock);
@@ -226,7 +243,6 @@ _sdes_tls_reaper_init (void)
   if (g_once_init_enter (&once)) {
     g_mutex_lock (&reaper_lock);
     tracked = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-    socket_ids = g_hash_table_new_full (NULL, NULL, NULL, g_free);
     g_mutex_unlock (&reaper_lock);
     if (CRYPTO_get_ex_new_index (CRYPTO_EX_INDEX_BIO, 0, NULL, bio_new_cb, NULL,
                                  bio_free_cb) < 0)
@@ -241,20 +257,14 @@ _sdes_tls_reaper_init (void)
   }
 }
 
-/* The descriptor of an SSL object's one socket BIO, or -1 when it has no
- * BIO yet or not Sofia's shape. */
-static gint
-ssl_socket_fd (SSL *ssl)
+/* Is the SSL object Sofia's shape, one socket BIO for reading and
+ * writing? Only called on objects no thread uses any more. */
+static gboolean
+ssl_has_socket_bio (SSL *ssl)
 {
   BIO *rbio = SSL_get_rbio (ssl);
-  int fd = -1;
 
-  if (rbio == NULL || rbio != SSL_get_wbio (ssl) ||
-      BIO_method_type (rbio) != BIO_TYPE_SOCKET)
-    return -1;
-  if (BIO_get_fd (rbio, &fd) < 0)
-    return -1;
-  return fd;
+  return rbio != NULL && rbio == SSL_get_wbio (ssl) && BIO_method_type (rbio) == BIO_TYPE_SOCKET;
 }
 
 static gboolean
@@ -263,29 +273,18 @@ fd_is_closed (gint fd)
   return fcntl (fd, F_GETFD) == -1 && errno == EBADF;
 }
 
-/* Is @fd still the socket its BIO was given? FALSE when not known.
- * Lock: reaper_lock. */
+/* Is @t's descriptor still its socket? */
 static gboolean
-fd_is_bio_socket (SSL *ssl, gint fd)
+fd_is_own_socket (const Tracked *t)
 {
-  const SocketId *id = g_hash_table_lookup (socket_ids, SSL_get_rbio (ssl));
   struct stat st;
 
-  return id != NULL && id->fd == fd && fstat (fd, &st) == 0 && st.st_dev == id->dev &&
-         st.st_ino == id->ino;
-}
-
-/* Does @fd now name another socket than its BIO was given? */
-static gboolean
-fd_is_other_socket (SSL *ssl, gint fd)
-{
-  return g_hash_table_contains (socket_ids, SSL_get_rbio (ssl)) && !fd_is_bio_socket (ssl, fd);
+  return fstat (t->fd, &st) == 0 && st.st_dev == t->dev && st.st_ino == t->ino;
 }
 
 guint
 _sdes_tls_reaper_sweep (guint *left)
 {
-  GThread *self = g_thread_self ();
   g_autoptr (GPtrArray) dead = g_ptr_array_new ();
   g_autoptr (GHashTable) newest = g_hash_table_new (NULL, NULL); /* fd -> Tracked* */
   GHashTableIter iter;
@@ -300,15 +299,14 @@ _sdes_tls_reaper_sweep (guint *left)
       *left = 0;
     return 0;
   }
+  /* Only the Tracked records and the descriptors are read here, never the
+   * SSL objects: the thread that runs Sofia may be using them. */
   g_hash_table_iter_init (&iter, tracked);
   while (g_hash_table_iter_next (&iter, &key, &value)) {
     Tracked *t = value;
     Tracked *n;
 
-    if (t->owner != self)
-      continue;
-    t->fd = ssl_socket_fd (key);
-    if (t->fd < 0)
+    if (!t->has_id)
       continue;
     n = g_hash_table_lookup (newest, GINT_TO_POINTER (t->fd + 1));
     if (n == NULL || n->seq < t->seq)
@@ -318,19 +316,20 @@ _sdes_tls_reaper_sweep (guint *left)
   while (g_hash_table_iter_next (&iter, &key, &value)) {
     Tracked *t = value;
 
-    if (t->owner != self)
+    if (!t->has_id) {
+      still++;
       continue;
-    if (t->fd >= 0 &&
-        (g_hash_table_lookup (newest, GINT_TO_POINTER (t->fd + 1)) != t ||
-         fd_is_closed (t->fd) || fd_is_other_socket (key, t->fd))) {
+    }
+    if (g_hash_table_lookup (newest, GINT_TO_POINTER (t->fd + 1)) != t ||
+        fd_is_closed (t->fd) || !fd_is_own_socket (t)) {
       g_ptr_array_add (dead, key);
       g_hash_table_iter_remove (&iter);
       continue;
     }
     still++;
-    if (!t->stopped && !t->hs_done && t->fd >= 0 && now - t->created > HANDSHAKE_TIMEOUT_US &&
-        !SSL_is_init_finished (key) && fd_is_bio_socket (key, t->fd)) {
-      /* Sofia reads end of stream on it and closes it; the next sweep
+    if (!t->stopped && !g_atomic_int_get (&t->hs_done) &&
+        now - t->created > HANDSHAKE_TIMEOUT_US) {
+      /* Sofia reads end of stream on it and closes it; a later sweep
        * frees the object. */
       shutdown (t->fd, SHUT_RDWR);
       t->stopped = TRUE;
@@ -345,6 +344,11 @@ _sdes_tls_reaper_sweep (guint *left)
   for (guint i = 0; i < dead->len; i++) {
     SSL *ssl = g_ptr_array_index (dead, i);
 
+    if (!ssl_has_socket_bio (ssl)) {
+      g_warning ("a TLS connection object of Sofia-SIP is not of the expected shape; "
+                 "it is left allocated");
+      continue;
+    }
     BIO_up_ref (SSL_get_rbio (ssl));
     SSL_CTX_up_ref (SSL_get_SSL_CTX (ssl));
     SSL_free (ssl);

@@ -14,10 +14,10 @@ G_BEGIN_DECLS
  * process; call before the first nua_create()). Safe to call many times. */
 void _sdes_tls_reaper_init (void);
 
-/* Frees the SSL objects made on the calling thread whose Sofia connection
- * is gone, and shuts down connections whose TLS handshake stalled. Call it only from the thread that runs the Sofia stacks (the
- * agent's context), never from inside Sofia. Returns how many were freed;
- * @left (nullable) gets how many of this thread's are still tracked. */
+/* Frees the SSL objects whose Sofia connection is gone, and shuts down
+ * connections whose TLS handshake stalled. Any thread; never from inside
+ * Sofia's OpenSSL calls. Returns how many were freed;
+ * @left (nullable) gets how many are still tracked. */
 guint _sdes_tls_reaper_sweep (guint *left);
 
 /* Process totals since start: SSL objects of Sofia tracked and freed here,
