@@ -214,7 +214,7 @@ worker_commands (RigWorker *w)
 
 /* One wake-up per 20 ms tick, not one per datagram: everything that
  * arrived since the last tick is read in batches (the socket buffer holds
- * it), then every due packet is sent. With thousands of calls this keeps
+ * it), after every due packet is sent. With thousands of calls this keeps
  * the thread's wake-ups at 50/s, so a busy machine's scheduler serves it
  * on time. Arrival times are the kernel's (SO_TIMESTAMPNS, rig-rx-socket.h),
  * so reading a tick late does not make a packet late; the read time gives
@@ -240,11 +240,14 @@ worker_run (gpointer data)
     /* Commands first: a key queued before the SIP message that made the
      * peer use it must be in place for the packets read now. */
     worker_commands (w);
+    /* Send before reading: after a stall, reading and decrypting what
+     * queued up first would delay every due packet by that work (the
+     * peer counts them late). An echo answers one tick later. */
+    rig_worker_pace (w, w->now - next_tick > LATE_TICK_US);
     /* each read sets w->now to its read time */
     for (guint i = 0; i < 1024 && rig_worker_receive_batch (w) == BATCH; i++)
       ;
     w->now = g_get_monotonic_time ();
-    rig_worker_pace (w, w->now - next_tick > LATE_TICK_US);
     w->tick++;
     next_tick += TICK_US;
     if (w->now - next_tick > 5 * TICK_US) {
