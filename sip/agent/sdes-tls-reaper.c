@@ -18,17 +18,18 @@
  *   (an ex_data index with a new callback, CRYPTO_get_ex_new_index(3)).
  *   It is Sofia's when its SSL_CTX's verify callback lies in
  *   libsofia-sip-ua (dladdr(3); Sofia always sets tls_verify_cb). Only
- *   those are tracked, with the thread that made them and a sequence
- *   number. The free callback of the same index forgets any SSL object
+ *   those are tracked, with the identity of their socket (below). The
+ *   free callback of the same index forgets any SSL object
  *   that is freed by someone else (a Sofia that does call SSL_free()).
  *
  * - Sofia is done with a connection's SSL object exactly when it closes
  *   the connection's socket: on every path (tport_close() through the TLS
  *   vtp_shutdown, tport_zap_secondary() through vtp_deinit_secondary)
  *   tls_free() runs before tport_cleanup() closes the socket, in the same
- *   call. So a tracked object whose socket BIO's descriptor is closed
- *   (fcntl F_GETFD says EBADF), or was reused by a newer tracked object of
- *   the same thread, belongs to no connection any more.
+ *   call. So a tracked object whose descriptor no longer names its socket
+ *   (fstat(2) fails, or gives another device and inode: closed, or reused
+ *   by a newer connection or anything else) belongs to no connection any
+ *   more.
  *
  * - Such an object is freed with SSL_free() after giving back the two
  *   references Sofia's tls_free() dropped that were not its own:
@@ -68,8 +69,6 @@
 #include "sdes-tls-reaper.h"
 
 #include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -83,7 +82,6 @@
 
 typedef struct
 {
-  guint64 seq;      /* creation order */
   gint64 created;   /* monotonic */
   gboolean has_id;  /* the socket below is known */
   gint fd;          /* its socket BIO's descriptor */
@@ -95,10 +93,6 @@ typedef struct
 
 static GMutex reaper_lock;
 static GHashTable *tracked;        /* SSL* -> Tracked*; under reaper_lock */
-static guint64 next_seq;           /* under reaper_lock */
-static guint64 total_tracked;      /* under reaper_lock */
-static guint64 total_freed;        /* under reaper_lock */
-static guint64 total_stalled;      /* under reaper_lock */
 static int reaper_idx = -1;        /* our ex_data index: SSL -> Tracked* */
 
 /* The socket BIO that was last given a descriptor on this thread: Sofia
@@ -220,8 +214,6 @@ ssl_new_cb (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, voi
   CRYPTO_set_ex_data (ad, idx, t);
   SSL_set_info_callback (ssl, ssl_info_cb);
   g_mutex_lock (&reaper_lock);
-  t->seq = ++next_seq;
-  total_tracked++;
   g_hash_table_insert (tracked, ssl, t);
   g_mutex_unlock (&reaper_lock);
 }
@@ -267,13 +259,8 @@ ssl_has_socket_bio (SSL *ssl)
   return rbio != NULL && rbio == SSL_get_wbio (ssl) && BIO_method_type (rbio) == BIO_TYPE_SOCKET;
 }
 
-static gboolean
-fd_is_closed (gint fd)
-{
-  return fcntl (fd, F_GETFD) == -1 && errno == EBADF;
-}
-
-/* Is @t's descriptor still its socket? */
+/* Is @t's descriptor still its socket? FALSE once it is closed, or names
+ * another socket (a newer connection's, or anything else's). */
 static gboolean
 fd_is_own_socket (const Tracked *t)
 {
@@ -286,7 +273,6 @@ guint
 _sdes_tls_reaper_sweep (guint *left)
 {
   g_autoptr (GPtrArray) dead = g_ptr_array_new ();
-  g_autoptr (GHashTable) newest = g_hash_table_new (NULL, NULL); /* fd -> Tracked* */
   GHashTableIter iter;
   gpointer key, value;
   gint64 now = g_get_monotonic_time ();
@@ -304,24 +290,12 @@ _sdes_tls_reaper_sweep (guint *left)
   g_hash_table_iter_init (&iter, tracked);
   while (g_hash_table_iter_next (&iter, &key, &value)) {
     Tracked *t = value;
-    Tracked *n;
-
-    if (!t->has_id)
-      continue;
-    n = g_hash_table_lookup (newest, GINT_TO_POINTER (t->fd + 1));
-    if (n == NULL || n->seq < t->seq)
-      g_hash_table_insert (newest, GINT_TO_POINTER (t->fd + 1), t);
-  }
-  g_hash_table_iter_init (&iter, tracked);
-  while (g_hash_table_iter_next (&iter, &key, &value)) {
-    Tracked *t = value;
 
     if (!t->has_id) {
       still++;
       continue;
     }
-    if (g_hash_table_lookup (newest, GINT_TO_POINTER (t->fd + 1)) != t ||
-        fd_is_closed (t->fd) || !fd_is_own_socket (t)) {
+    if (!fd_is_own_socket (t)) {
       g_ptr_array_add (dead, key);
       g_hash_table_iter_remove (&iter);
       continue;
@@ -336,8 +310,6 @@ _sdes_tls_reaper_sweep (guint *left)
       stalled++;
     }
   }
-  total_stalled += stalled;
-  total_freed += dead->len;
   g_mutex_unlock (&reaper_lock);
 
   /* Outside the lock: SSL_free() calls ssl_free_cb. */
@@ -359,17 +331,4 @@ _sdes_tls_reaper_sweep (guint *left)
   if (left != NULL)
     *left = still;
   return dead->len;
-}
-
-void
-_sdes_tls_reaper_totals (guint64 *tracked_out, guint64 *freed_out, guint64 *stalled_out)
-{
-  g_mutex_lock (&reaper_lock);
-  if (stalled_out != NULL)
-    *stalled_out = total_stalled;
-  if (tracked_out != NULL)
-    *tracked_out = total_tracked;
-  if (freed_out != NULL)
-    *freed_out = total_freed;
-  g_mutex_unlock (&reaper_lock);
 }

@@ -20,8 +20,4 @@ void _sdes_tls_reaper_init (void);
  * @left (nullable) gets how many are still tracked. */
 guint _sdes_tls_reaper_sweep (guint *left);
 
-/* Process totals since start: SSL objects of Sofia tracked and freed here,
- * connections shut down because their handshake stalled. */
-void _sdes_tls_reaper_totals (guint64 *tracked, guint64 *freed, guint64 *stalled);
-
 G_END_DECLS
