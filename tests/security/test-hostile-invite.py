@@ -18,6 +18,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sipabuse import free_port  # noqa: E402
+
 build, src = sys.argv[1], sys.argv[2]
 phone = os.path.join(build, "examples", "sdes-phone")
 corpus = os.path.join(src, "tests", "sip", "fuzz-corpus")
@@ -36,23 +39,6 @@ def ok(cond, what):
     print(("ok %d - %s" if cond else "not ok %d - %s") % (n, what), flush=True)
     if not cond:
         failures += 1
-
-
-def free_port():
-    # A port free for both UDP and TCP.
-    while True:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        p = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", p))
-            return p
-        except OSError:
-            pass
-        finally:
-            t.close()
-            u.close()
 
 
 def rss_kb(pid, field="VmRSS"):
